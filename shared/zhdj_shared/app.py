@@ -1,0 +1,82 @@
+"""The app factory every service uses, so each service's ``app.py`` only names its own parts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import ORJSONResponse
+
+from zhdj_shared.db import Database
+from zhdj_shared.errors import install_handlers, problem_responses
+from zhdj_shared.migrations import upgrade_async
+from zhdj_shared.observability import (
+    ReadinessCheck,
+    configure_logging,
+    health_router,
+    install_observability,
+)
+from zhdj_shared.security.tokens import JwksCache, TokenVerifier
+from zhdj_shared.settings import ServiceSettings
+
+StartupHook = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_service_app(
+    *,
+    title: str,
+    description: str,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter],
+    migrations_dir: Path,
+    database: Database | None = None,
+    token_verifier: TokenVerifier | None = None,
+    on_startup: Sequence[StartupHook] = (),
+    on_shutdown: Sequence[StartupHook] = (),
+    extra_readiness: dict[str, ReadinessCheck] | None = None,
+    version: str = "0.1.0",
+) -> FastAPI:
+    """A FastAPI app with the platform's database, auth, errors, observability and health.
+
+    ``database`` and ``token_verifier`` default to the settings' URL and the gateway's JWKS;
+    tests pass their own.
+    """
+    platform = settings.platform
+    configure_logging(platform.log_level, json_lines=platform.log_json)
+    db = database or Database(settings.resolved_database_url())
+    verifier = token_verifier or TokenVerifier(
+        JwksCache.from_url(platform.effective_jwks_url, ttl=platform.jwks_cache_seconds),
+        issuer=platform.token_issuer,
+        audience=platform.token_audience,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await upgrade_async(migrations_dir, db.url)
+        for hook in on_startup:
+            await hook(app)
+        yield
+        for hook in on_shutdown:
+            await hook(app)
+        await db.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+        responses=problem_responses(401, 403, 422),
+    )
+    app.state.settings = settings
+    app.state.database = db
+    app.state.token_verifier = verifier
+    install_handlers(app)
+    for router in routers:
+        app.include_router(router)
+    metrics = install_observability(app, settings.service_name)  # added last: outermost
+    app.include_router(health_router(metrics, {"database": db.ping, **(extra_readiness or {})}))
+    return app

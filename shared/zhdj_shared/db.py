@@ -1,0 +1,148 @@
+"""Async engine and unit-of-work session for SQLite (aiosqlite) and PostgreSQL (asyncpg).
+
+The pitfalls this module handles (see docs/decisions/0003-database.md):
+
+* aiosqlite's driver opens transactions by itself and ignores SAVEPOINT semantics unless the
+  connection runs in autocommit mode and SQLAlchemy emits ``BEGIN``; without that, test isolation
+  silently leaks rows on SQLite. Foreign keys are off in SQLite unless asked for.
+* ``expire_on_commit=False``: reading an attribute after commit must not trigger lazy IO.
+* The request's unit of work commits *before* the response is sent, so a failed commit is an
+  error response rather than a 200 for data that was never stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import JSON, DateTime, TypeDecorator, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+# Alembic needs stable constraint names to alter tables later (and SQLite batch mode needs
+# names to drop anything at all).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+# JSON stored as JSONB on PostgreSQL. Assign a new dict to change it: in-place edits are not saved.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored with its zone on PostgreSQL and as UTC on SQLite, always read back aware.
+
+    asyncpg refuses aware values in ``timestamp without time zone`` columns while SQLite accepts
+    anything; one type for every timestamp keeps the two databases behaving alike.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every stored time must carry its offset")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    """An engine with the per-driver settings that make both databases behave alike."""
+    if is_sqlite(url):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        # A restarted PostgreSQL leaves dead connections in the pool; test each on checkout.
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy (see the module docstring).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        # WAL lets readers proceed while one writer writes: the embedded default serves
+        # several concurrent requests.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """One engine and its session factory; each app holds one in ``app.state.database``."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = create_engine(url, echo=echo)
+        self.sessionmaker = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A session that commits when the request's work succeeded and rolls back otherwise.
+
+        Services only ``flush()``; this is the single place that commits.
+        """
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work (FastAPI dependency); tests override it to isolate each test."""
+    database: Database = request.app.state.database
+    async for session in database.unit_of_work():
+        yield session
+
+
+# ``scope="function"``: FastAPI 0.118+ would otherwise run the commit after the response is sent.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,0 +1,1 @@
+"""Token verification (:mod:`.tokens`) and authorization (:mod:`.authz`)."""

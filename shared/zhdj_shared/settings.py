@@ -1,0 +1,80 @@
+"""Settings from ``ZHDJ_*`` environment variables.
+
+Two layers: :class:`PlatformSettings` holds what every part shares (``ZHDJ_ENV``,
+``ZHDJ_DATA_DIR``, the token issuer...), and each part subclasses :class:`ServiceSettings`
+with its own prefix (``ZHDJ_REGISTRY_DATABASE_URL``, ``ZHDJ_REGISTRY_PORT``...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+# Values shipped only for the embedded demo. Production refuses to start with them.
+DEMO_SECRET_MARKER = "demo-only-"  # noqa: S105 - a marker, not a secret
+
+
+class PlatformSettings(BaseSettings):
+    """What every part of the platform shares."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHDJ_", extra="ignore")
+
+    env: Environment = "development"
+    data_dir: Path = Path("data")
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Tokens: the gateway issues them, every part verifies them.
+    token_issuer: str = "https://zhdj.local/auth"  # noqa: S105
+    token_audience: str = "zhdj-platform"  # noqa: S105
+    gateway_url: str = "http://127.0.0.1:8000"
+    jwks_url: str | None = None  # default: <gateway_url>/.well-known/jwks.json
+    jwks_cache_seconds: int = 300
+    # Outbound HTTP from a service (to another service, through the gateway).
+    http_connect_timeout: float = 2.0
+    http_read_timeout: float = 10.0
+
+    @property
+    def effective_jwks_url(self) -> str:
+        return self.jwks_url or f"{self.gateway_url.rstrip('/')}/.well-known/jwks.json"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings of one service; subclasses set ``env_prefix`` (``ZHDJ_REGISTRY_`` ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHDJ_SERVICE_", extra="ignore")
+
+    # Filled from the class name by subclasses; used for the default SQLite file name.
+    service_name: str = "service"
+    host: str = "127.0.0.1"
+    port: int = 8001
+    database_url: str | None = None
+    # Migrations at start: on in the embedded default, off when a Kubernetes Job runs them.
+    migrate_on_start: bool = True
+    load_demo_data: bool = True
+    # This service's own OAuth client (client-credentials) for calls to other services.
+    client_id: str | None = None
+    client_secret: str | None = None
+    platform: PlatformSettings = Field(default_factory=PlatformSettings)
+
+    @model_validator(mode="after")
+    def _refuse_demo_secrets_in_production(self) -> ServiceSettings:
+        if (
+            self.platform.env == "production"
+            and self.client_secret
+            and self.client_secret.startswith(DEMO_SECRET_MARKER)
+        ):
+            raise ValueError(f"{self.service_name}: a demo client secret in production")
+        return self
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file under the data folder (the embedded default)."""
+        if self.database_url:
+            return self.database_url
+        path = self.platform.data_dir / f"{self.service_name}.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{path}"
