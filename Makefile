@@ -11,6 +11,7 @@ $(STAMP): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PAC
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt \
+		--config-settings editable_mode=compat \
 		$(addprefix -e ,$(PACKAGES)) -r requirements-dev.txt
 	@touch $@
 

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import ORJSONResponse
 
 from zhdj_shared.db import Database
 from zhdj_shared.errors import install_handlers, problem_responses
@@ -68,7 +67,6 @@ def create_service_app(
         description=description,
         version=version,
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
         responses=problem_responses(401, 403, 422),
     )
     app.state.settings = settings

@@ -25,7 +25,7 @@ def alembic_config(migrations_dir: Path, url: str) -> Config:
     return config
 
 
-def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:
+def upgrade(migrations_dir: Path, url: str, revision: str = "heads") -> None:
     """Apply migrations (blocking: call it before the event loop starts, or in a thread)."""
     command.upgrade(alembic_config(migrations_dir, url), revision)
 

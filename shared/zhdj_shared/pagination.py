@@ -16,7 +16,6 @@ import orjson
 from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, or_
-from sqlalchemy.orm import InstrumentedAttribute
 
 from zhdj_shared.errors import FieldError, Unprocessable
 
@@ -63,9 +62,7 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
     return values
 
 
-def after_cursor(
-    columns: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any]
-) -> ColumnElement[bool]:
+def after_cursor(columns: Sequence[Any], values: Sequence[Any]) -> ColumnElement[bool]:
     """``(c1, c2, ...) > (v1, v2, ...)`` spelled out, so it works on every database and index."""
     clauses: list[ColumnElement[bool]] = []
     for i, column in enumerate(columns):

@@ -30,7 +30,7 @@ _HAN_RUN = re.compile(r"([\u3400-\u9fff\uf900-\ufaff]+)")
 
 
 def pinyin_key(text: str) -> PinyinKey:
-    """Han characters become syllables (initials: first letters); Latin letters and digits stay whole."""
+    """Han characters become syllables (initials: first letters); Latin and digits stay whole."""
     full: list[str] = []
     initials: list[str] = []
     for run in _HAN_RUN.split(normalize(text)):

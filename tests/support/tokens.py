@@ -33,7 +33,9 @@ class TestKeys:
         ).decode()
         self.public_pem = (
             key.public_key()
-            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
             .decode()
         )
         public = jwk.construct(self.public_pem, "RS256").to_dict()

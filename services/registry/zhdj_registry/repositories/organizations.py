@@ -1,0 +1,148 @@
+"""Queries on the organization tree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from zhdj_registry.models import Organization
+from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
+from zhdj_shared.text import is_pinyin_query, like_escape, normalize
+
+
+@dataclass(frozen=True)
+class OrganizationFilters:
+    parent_id: str | None = None
+    within: str | None = None  # path prefix of a subtree root (the root included)
+    kind: str | None = None
+    sector: str | None = None
+    area_code: str | None = None
+    name: str | None = None  # Chinese substring, or pinyin / initials prefix
+    include_dissolved: bool = False
+    max_depth: int | None = None
+
+
+class OrganizationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, org_id: str) -> Organization | None:
+        return await self.session.get(Organization, org_id)
+
+    async def get_many(self, ids: Sequence[str]) -> list[Organization]:
+        if not ids:
+            return []
+        result = await self.session.exec(select(Organization).where(col(Organization.id).in_(ids)))
+        return list(result.all())
+
+    def add(self, org: Organization) -> None:
+        self.session.add(org)
+
+    async def list_page(
+        self, filters: OrganizationFilters, *, limit: int, cursor: str | None
+    ) -> tuple[list[Organization], str | None]:
+        """A page ordered by pinyin then id (the order of a Chinese index, and stable)."""
+        order = (col(Organization.name_pinyin), col(Organization.id))
+        query = select(Organization)
+        for condition in self._conditions(filters):
+            query = query.where(condition)
+        if cursor:
+            query = query.where(after_cursor(order, decode_cursor(cursor, 2)))
+        result = await self.session.exec(query.order_by(*order).limit(limit + 1))
+        return build_page(result.all(), limit, lambda o: (o.name_pinyin, o.id))
+
+    def _conditions(self, filters: OrganizationFilters) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if not filters.include_dissolved:
+            conditions.append(col(Organization.status) == "active")
+        if filters.parent_id is not None:
+            conditions.append(col(Organization.parent_id) == filters.parent_id)
+        if filters.within is not None:
+            conditions.append(col(Organization.path).startswith(filters.within, autoescape=True))
+        if filters.kind is not None:
+            conditions.append(col(Organization.kind) == filters.kind)
+        if filters.sector is not None:
+            conditions.append(col(Organization.sector) == filters.sector)
+        if filters.area_code is not None:
+            conditions.append(col(Organization.area_code) == filters.area_code)
+        if filters.max_depth is not None:
+            conditions.append(col(Organization.depth) <= filters.max_depth)
+        if filters.name:
+            conditions.append(name_matches(filters.name))
+        return conditions
+
+    async def active_children_count(self, org_id: str) -> int:
+        query = (
+            select(func.count())
+            .select_from(Organization)
+            .where(col(Organization.parent_id) == org_id, col(Organization.status) == "active")
+        )
+        return int((await self.session.exec(query)).one())
+
+    async def active_child_kinds(self, org_id: str) -> list[str]:
+        query = (
+            select(Organization.kind)
+            .where(col(Organization.parent_id) == org_id, col(Organization.status) == "active")
+            .distinct()
+        )
+        return list((await self.session.exec(query)).all())
+
+    async def sibling_named(
+        self, parent_id: str | None, name: str, *, exclude_id: str | None = None
+    ) -> Organization | None:
+        query = select(Organization).where(
+            col(Organization.parent_id).is_(None)
+            if parent_id is None
+            else col(Organization.parent_id) == parent_id,
+            col(Organization.name) == name,
+            col(Organization.status) == "active",
+        )
+        if exclude_id is not None:
+            query = query.where(col(Organization.id) != exclude_id)
+        return (await self.session.exec(query.limit(1))).first()
+
+    async def move_subtree(self, old_path: str, new_path: str, depth_delta: int) -> None:
+        """Rewrite the path (and depth) of a subtree root and every descendant in one statement."""
+        statement = (
+            update(Organization)
+            .where(col(Organization.path).startswith(old_path, autoescape=True))
+            .values(
+                path=new_path + func.substr(Organization.path, len(old_path) + 1),
+                depth=Organization.depth + depth_delta,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.exec(statement)
+
+    async def subtree(
+        self, root: Organization, *, max_depth: int, limit: int
+    ) -> list[Organization]:
+        """Active descendants down to ``max_depth`` levels below ``root`` (root included)."""
+        query = (
+            select(Organization)
+            .where(
+                col(Organization.path).startswith(root.path, autoescape=True),
+                col(Organization.depth) <= root.depth + max_depth,
+                col(Organization.status) == "active",
+            )
+            .order_by(col(Organization.depth), col(Organization.name_pinyin), col(Organization.id))
+            .limit(limit + 1)
+        )
+        return list((await self.session.exec(query)).all())
+
+
+def name_matches(query: str) -> ColumnElement[bool]:
+    """Chinese text matches anywhere in the name; Latin letters match pinyin/initials prefixes."""
+    text = normalize(query)
+    if is_pinyin_query(text):
+        letters = like_escape(text.lower().replace(" ", ""))
+        return or_(
+            col(Organization.name_pinyin).like(f"{letters}%", escape="\\"),
+            col(Organization.name_initials).like(f"{letters}%", escape="\\"),
+            col(Organization.name).like(f"%{like_escape(text)}%", escape="\\"),
+        )
+    return col(Organization.name).like(f"%{like_escape(text)}%", escape="\\")
