@@ -8,6 +8,7 @@ before committing it: autogenerate misses renames and server defaults.
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -35,12 +36,18 @@ def main() -> None:
         upgrade(migrations_dir, url)
         versions = migrations_dir / "versions"
         number = len(list(versions.glob("[0-9]*.py"))) + 1
-        command.revision(
+        script = command.revision(
             alembic_config(migrations_dir, url),
             message=message,
             autogenerate=True,
             rev_id=f"{number:04d}",
         )
+    # Leave the new file as ruff wants it, so `make lint` stays clean.
+    scripts = script if isinstance(script, list) else [script]
+    paths = [s.path for s in scripts if s is not None]
+    ruff = Path(sys.executable).parent / "ruff"
+    subprocess.run([str(ruff), "check", "--fix", "--quiet", *paths], check=False)
+    subprocess.run([str(ruff), "format", "--quiet", *paths], check=False)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The registry app in-process, on a real migrated database of each backend, one transaction per test."""
+"""The registry app in-process on a real migrated database per backend; a transaction per test."""
 
 from __future__ import annotations
 
