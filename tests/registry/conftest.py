@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from tests.support.databases import IsolatedDatabase, isolated, migrated_url
 from tests.support.tokens import TestKeys
 from zhdj_registry.app import MIGRATIONS_DIR, create_app
-from zhdj_registry.demo import load_demo_city
+from zhdj_registry.demo import load_demo
 from zhdj_registry.settings import RegistrySettings
 from zhdj_shared.db import Database, get_session
 
@@ -61,7 +61,7 @@ async def registry(registry_database: Database, keys: TestKeys) -> AsyncIterator
 
 @pytest.fixture
 async def demo_registry(registry: Registry) -> Registry:
-    """The registry with the demo city loaded (inside the test's transaction)."""
+    """The registry with all demo data loaded (inside the test's transaction)."""
     async with registry.db.session() as session:
-        await load_demo_city(session)
+        await load_demo(session)
     return registry

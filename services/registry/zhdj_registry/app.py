@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from zhdj_registry.demo import load_demo_city
+from zhdj_registry.demo import load_demo
 from zhdj_registry.routers import ROUTERS
 from zhdj_registry.settings import RegistrySettings
 from zhdj_shared.app import create_service_app
@@ -21,9 +21,9 @@ logger = logging.getLogger(__name__)
 async def _load_demo(app: FastAPI) -> None:
     database: Database = app.state.database
     async for session in database.unit_of_work():
-        added = await load_demo_city(session)
-        if added:
-            logger.info("demo city loaded", extra={"fields": {"organizations": added}})
+        added = await load_demo(session)
+        if any(added.values()):
+            logger.info("demo data loaded", extra={"fields": added})
 
 
 def create_app(

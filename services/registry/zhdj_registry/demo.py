@@ -5,6 +5,7 @@ Ids are readable and fixed (``demo-...``) so that the gateway's demo users can a
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlmodel import func, select
@@ -233,6 +234,9 @@ def _tree() -> list[DemoOrg]:
 _CN = {1: "一", 2: "二", 3: "三"}
 
 
+DemoLoader = Callable[[AsyncSession], Awaitable[int]]
+
+
 async def load_demo_city(session: AsyncSession) -> int:
     """Insert the demo tree into an empty registry; returns how many organizations were added."""
     existing = (await session.exec(select(func.count()).select_from(Organization))).one()
@@ -253,3 +257,13 @@ async def load_demo_city(session: AsyncSession) -> int:
         created[item.id] = org
     await session.flush()
     return len(created)
+
+
+# Every domain's demo loader, in order (later ones may rely on earlier ones' rows). Each must be
+# idempotent: it adds nothing when its rows exist already.
+DEMO_LOADERS: list[DemoLoader] = [load_demo_city]
+
+
+async def load_demo(session: AsyncSession) -> dict[str, int]:
+    """Run every loader; returns how many rows each added."""
+    return {loader.__name__: await loader(session) for loader in DEMO_LOADERS}
