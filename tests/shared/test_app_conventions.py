@@ -1,0 +1,114 @@
+"""What every service app built by the shared factory guarantees to clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import APIRouter
+
+from tests.support.tokens import TestKeys
+from zhdj_shared.app import create_service_app
+from zhdj_shared.db import Database
+from zhdj_shared.pagination import decode_cursor, encode_cursor
+from zhdj_shared.settings import ServiceSettings
+
+router = APIRouter()
+
+
+@router.get("/api/test/boom")
+async def boom() -> dict[str, str]:
+    raise RuntimeError("secret internals")
+
+
+@router.get("/api/test/items/{item_id}")
+async def item(item_id: int) -> dict[str, int]:
+    return {"id": item_id}
+
+
+@pytest.fixture
+async def client(tmp_path: Path, keys: TestKeys) -> AsyncIterator[httpx.AsyncClient]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    app = create_service_app(
+        title="t",
+        description="t",
+        settings=ServiceSettings(service_name="test", migrate_on_start=False),
+        routers=[router],
+        migrations_dir=tmp_path,
+        database=database,
+        token_verifier=keys.verifier(),
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        yield http
+    await database.dispose()
+
+
+async def test_unexpected_error_is_a_500_problem_without_internals(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/api/test/boom", headers={"X-Request-ID": "abcdef123456"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-request-id"] == "abcdef123456"
+    body = response.json()
+    assert body["request_id"] == "abcdef123456"
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
+
+
+async def test_request_id_is_generated_when_missing_or_unsafe(client: httpx.AsyncClient) -> None:
+    generated = await client.get("/healthz")
+    assert len(generated.headers["x-request-id"]) == 32
+    unsafe = await client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert unsafe.headers["x-request-id"] != "bad id\twith spaces"
+
+
+async def test_validation_errors_name_the_field(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/test/items/not-a-number")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "item_id"
+
+
+async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/test/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_health_readiness_and_metrics(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok"}
+    await client.get("/api/test/items/1")
+    metrics = (await client.get("/metrics")).text
+    assert 'route="/api/test/items/{item_id}"' in metrics
+
+
+async def test_readiness_fails_when_the_database_does_not_answer(
+    tmp_path: Path, keys: TestKeys
+) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/missing-dir/x.db")
+    app = create_service_app(
+        title="t",
+        description="t",
+        settings=ServiceSettings(service_name="test", migrate_on_start=False),
+        routers=[],
+        migrations_dir=tmp_path,
+        database=database,
+        token_verifier=keys.verifier(),
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        response = await c.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"].startswith("failed")
+    await database.dispose()
+
+
+def test_cursor_round_trip_and_refusal() -> None:
+    assert decode_cursor(encode_cursor(["红纽带", "id-1"]), 2) == ["红纽带", "id-1"]
+    with pytest.raises(Exception, match="cursor"):
+        decode_cursor(encode_cursor(["only-one"]), 2)

@@ -1,0 +1,84 @@
+"""The database layer behaves alike on SQLite and PostgreSQL (the pitfalls of ENGINEERING.md)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy.exc import StatementError
+
+from tests.support.databases import fresh_postgres_database, isolated
+from zhdj_shared.db import Database, UTCDateTime
+
+metadata = MetaData()
+things = Table(
+    "things",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(50)),
+    Column("at", UTCDateTime()),
+)
+
+
+@pytest.fixture
+async def database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+    else:
+        url = await fresh_postgres_database("zhdj_test_shared_db")
+    db = Database(url)
+    async with db.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    yield db
+    await db.dispose()
+
+
+async def count(db: Database) -> int:
+    async with db.engine.connect() as connection:
+        return len((await connection.execute(select(things))).all())
+
+
+async def test_savepoint_isolation_rolls_back_committed_work(database: Database) -> None:
+    async with isolated(database) as iso:
+        async for session in iso.session_override():  # the app's unit of work commits...
+            await session.exec(insert(things).values(id=1, name="红纽带"))
+        async with iso.session() as session:
+            assert len((await session.exec(select(things))).all()) == 1
+    assert await count(database) == 0  # ...but only up to the test's outer transaction
+
+
+async def test_failed_unit_of_work_leaves_nothing(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async for session in database.unit_of_work():
+            await session.exec(insert(things).values(id=2, name="x"))
+            raise RuntimeError("refused")
+    assert await count(database) == 0
+
+
+async def test_times_are_stored_as_utc_and_read_back_aware(database: Database) -> None:
+    shanghai = timezone(timedelta(hours=8))
+    local = datetime(2026, 10, 1, 9, 30, tzinfo=shanghai)
+    async for session in database.unit_of_work():
+        await session.exec(insert(things).values(id=3, name="国庆", at=local))
+    async with database.engine.connect() as connection:
+        stored = (await connection.execute(select(things.c.at))).scalar_one()
+    assert stored == local
+    assert stored.utcoffset() == timedelta(0)
+    assert stored.tzinfo is not None and stored.astimezone(UTC).hour == 1
+
+
+async def test_naive_times_are_refused(database: Database) -> None:
+    with pytest.raises(StatementError, match="naive"):
+        async for session in database.unit_of_work():
+            await session.exec(insert(things).values(id=4, at=datetime(2026, 1, 1)))  # noqa: DTZ001
+
+
+async def test_chinese_text_round_trips(database: Database) -> None:
+    async for session in database.unit_of_work():
+        await session.exec(insert(things).values(id=5, name="中共示范市委员会·党建联合体"))
+    async with database.engine.connect() as connection:
+        name = (await connection.execute(select(things.c.name))).scalar_one()
+    assert name == "中共示范市委员会·党建联合体"
