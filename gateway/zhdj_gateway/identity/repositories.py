@@ -1,0 +1,197 @@
+"""Every query of the identity store. Repositories add and flush; they never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import or_
+from sqlmodel import col, delete, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from zhdj_gateway.identity.models import (
+    ApiKey,
+    OAuthClient,
+    RefreshToken,
+    RoleAssignment,
+    SigningKey,
+    User,
+)
+
+T = TypeVar("T")
+
+
+class _Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _save(self, row: T) -> T:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+
+class UserRepository(_Repository):
+    async def get(self, user_id: str) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def by_username(self, username_key: str) -> User | None:
+        result = await self.session.exec(select(User).where(User.username_key == username_key))
+        return result.first()
+
+    async def page(self, *, after: str | None, limit: int) -> Sequence[User]:
+        query = select(User).order_by(col(User.id)).limit(limit + 1)
+        if after is not None:
+            query = query.where(col(User.id) > after)
+        return (await self.session.exec(query)).all()
+
+    async def save(self, user: User) -> User:
+        return await self._save(user)
+
+    async def roles_of(self, user_ids: Sequence[str]) -> dict[str, list[RoleAssignment]]:
+        found: dict[str, list[RoleAssignment]] = {user_id: [] for user_id in user_ids}
+        if not user_ids:
+            return found
+        query = (
+            select(RoleAssignment)
+            .where(col(RoleAssignment.user_id).in_(user_ids))
+            .order_by(col(RoleAssignment.role), col(RoleAssignment.org_id))
+        )
+        for row in (await self.session.exec(query)).all():
+            found[row.user_id].append(row)
+        return found
+
+    async def replace_roles(
+        self, user_id: str, assignments: Sequence[tuple[str, str | None]]
+    ) -> list[RoleAssignment]:
+        await self.session.exec(
+            delete(RoleAssignment).where(col(RoleAssignment.user_id) == user_id)
+        )
+        rows = [RoleAssignment(user_id=user_id, role=role, org_id=org) for role, org in assignments]
+        self.session.add_all(rows)
+        await self.session.flush()
+        return rows
+
+
+class ClientRepository(_Repository):
+    async def get(self, client_id: str) -> OAuthClient | None:
+        return await self.session.get(OAuthClient, client_id)
+
+    async def page(self, *, after: str | None, limit: int) -> Sequence[OAuthClient]:
+        query = select(OAuthClient).order_by(col(OAuthClient.client_id)).limit(limit + 1)
+        if after is not None:
+            query = query.where(col(OAuthClient.client_id) > after)
+        return (await self.session.exec(query)).all()
+
+    async def save(self, client: OAuthClient) -> OAuthClient:
+        return await self._save(client)
+
+
+class ApiKeyRepository(_Repository):
+    async def get(self, key_id: str) -> ApiKey | None:
+        return await self.session.get(ApiKey, key_id)
+
+    async def by_hash_with_client(self, key_hash: str) -> tuple[ApiKey, OAuthClient] | None:
+        query = (
+            select(ApiKey, OAuthClient)
+            .join(OAuthClient, col(OAuthClient.client_id) == col(ApiKey.client_id))
+            .where(ApiKey.key_hash == key_hash)
+        )
+        row = (await self.session.exec(query)).first()
+        return (row[0], row[1]) if row else None
+
+    async def page(
+        self, *, client_id: str | None, after: str | None, limit: int
+    ) -> Sequence[ApiKey]:
+        query = select(ApiKey).order_by(col(ApiKey.id)).limit(limit + 1)
+        if client_id is not None:
+            query = query.where(ApiKey.client_id == client_id)
+        if after is not None:
+            query = query.where(col(ApiKey.id) > after)
+        return (await self.session.exec(query)).all()
+
+    async def save(self, key: ApiKey) -> ApiKey:
+        return await self._save(key)
+
+
+class RefreshTokenRepository(_Repository):
+    async def by_hash(self, token_hash: str) -> RefreshToken | None:
+        result = await self.session.exec(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+        )
+        return result.first()
+
+    async def save(self, token: RefreshToken) -> RefreshToken:
+        return await self._save(token)
+
+    async def mark_used(self, token_id: str, now: datetime) -> bool:
+        """Spend a token once: False when another request spent or revoked it first."""
+        result = await self.session.exec(
+            update(RefreshToken)
+            .where(
+                col(RefreshToken.id) == token_id,
+                col(RefreshToken.used_at).is_(None),
+                col(RefreshToken.revoked_at).is_(None),
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def revoke_family(self, family_id: str, now: datetime) -> None:
+        await self.session.exec(
+            update(RefreshToken)
+            .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def revoke_for_user(self, user_id: str, now: datetime) -> None:
+        await self.session.exec(
+            update(RefreshToken)
+            .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SigningKeyRepository(_Repository):
+    async def get(self, kid: str) -> SigningKey | None:
+        return await self.session.get(SigningKey, kid)
+
+    async def active(self) -> SigningKey | None:
+        query = (
+            select(SigningKey)
+            .where(SigningKey.status == "active")
+            .order_by(col(SigningKey.created_at).desc())
+        )
+        return (await self.session.exec(query)).first()
+
+    async def verifiable(self, now: datetime) -> Sequence[SigningKey]:
+        query = (
+            select(SigningKey)
+            .where(
+                or_(
+                    col(SigningKey.status) == "active",
+                    col(SigningKey.retire_after) > now,
+                )
+            )
+            .order_by(col(SigningKey.created_at).desc())
+        )
+        return (await self.session.exec(query)).all()
+
+    async def all(self) -> Sequence[SigningKey]:
+        query = select(SigningKey).order_by(col(SigningKey.created_at).desc())
+        return (await self.session.exec(query)).all()
+
+    async def retire_active(self, *, retire_after: datetime) -> None:
+        await self.session.exec(
+            update(SigningKey)
+            .where(col(SigningKey.status) == "active")
+            .values(status="retired", retire_after=retire_after)
+            .execution_options(synchronize_session="fetch")
+        )
+
+    async def save(self, key: SigningKey) -> SigningKey:
+        return await self._save(key)

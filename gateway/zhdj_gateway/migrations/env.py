@@ -1,0 +1,8 @@
+"""Alembic environment of the gateway (the shared body lives in zhdj_shared.migrations)."""
+
+from sqlmodel import SQLModel
+
+import zhdj_gateway.identity.models  # noqa: F401 - registers every table on the metadata
+from zhdj_shared.migrations import run_env
+
+run_env(SQLModel.metadata)
