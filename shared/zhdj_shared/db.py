@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import JSON, DateTime, TypeDecorator, event
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -34,6 +34,18 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+def service_metadata() -> MetaData:
+    """A metadata of one's own for a service's tables.
+
+    Each service declares ``class <Service>Model(SQLModel, registry=registry(metadata=
+    service_metadata()))`` and its tables inherit from that base: services own their data, and
+    their tables never meet in one metadata (two services may both have an ``attachments``
+    table, and a test process imports them all).
+    """
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
 
 # JSON stored as JSONB on PostgreSQL. Assign a new dict to change it: in-place edits are not saved.
 JSONType = JSON().with_variant(JSONB(), "postgresql")

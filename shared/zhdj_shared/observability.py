@@ -109,6 +109,9 @@ def _route_label(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
+_IN_CONTEXT = "zhdj.request_context"
+
+
 class RequestContextMiddleware:
     """Outermost ASGI layer: request id, access log, metrics, last-resort 500 problem."""
 
@@ -117,9 +120,12 @@ class RequestContextMiddleware:
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get(_IN_CONTEXT):
+            # Nested inside another (the gateway's edge around its identity app): the outer one
+            # already gives the request its id, its access-log line and its metric.
             await self.app(scope, receive, send)
             return
+        scope[_IN_CONTEXT] = True
         incoming = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":

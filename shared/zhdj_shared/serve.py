@@ -6,7 +6,8 @@
 * ``migrate``: apply the part's migrations and exit (what the Kubernetes Job runs, once per
   release, with ``migrate_on_start`` off in the replicas).
 
-A port already in use is a one-line error naming the variable to change, and exit status 1.
+A port already in use is a one-line error naming the variable to change, and exit status 1; a
+failed startup (migrations, demo data) is logged and exits with uvicorn's status 3.
 Each part's ``__main__.py`` is three lines::
 
     from zhdj_shared.serve import main
@@ -48,7 +49,7 @@ def main(
     migrations_dir: Path,
     prog: str | None = None,
 ) -> None:
-    """Run the part's command line; exits the process with status 1 on failure."""
+    """Run the part's command line; exits the process with a non-zero status on failure."""
     package = prog or create_app.__module__.split(".")[0]
     parser = argparse.ArgumentParser(
         prog=f"python -m {package}",
