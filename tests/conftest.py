@@ -7,9 +7,16 @@ instead of a skip).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
-from tests.support.databases import BACKENDS, REQUIRE_POSTGRES, postgres_reachable
+from tests.support.databases import (
+    BACKENDS,
+    REQUIRE_POSTGRES,
+    drop_created_databases,
+    postgres_reachable,
+)
 from tests.support.tokens import TestKeys
 
 
@@ -26,3 +33,10 @@ async def backend(request: pytest.FixtureRequest) -> str:
             pytest.fail("PostgreSQL is required (ZHDJ_TEST_REQUIRE_POSTGRES=1) but unreachable")
         pytest.skip("PostgreSQL is not reachable")
     return name
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _drop_test_databases() -> AsyncIterator[None]:
+    """Set up first, torn down last: drops the PostgreSQL databases this session created."""
+    yield
+    await drop_created_databases()

@@ -26,6 +26,9 @@ REQUIRE_POSTGRES = os.environ.get("ZHDJ_TEST_REQUIRE_POSTGRES") == "1"
 BACKENDS = ("sqlite", "postgresql")
 
 _pg_reachable: bool | None = None
+# Databases this test process created; dropped when the session ends. Names carry the process
+# id, so two test runs on one machine never drop each other's databases.
+_created: list[str] = []
 
 
 async def postgres_reachable() -> bool:
@@ -41,6 +44,8 @@ async def postgres_reachable() -> bool:
 
 
 async def fresh_postgres_database(name: str) -> str:
+    name = f"{name}_{os.getpid()}"
+    _created.append(name)
     connection = await asyncpg.connect(PG_ADMIN_DSN)
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -59,10 +64,20 @@ async def migrated_url(service: str, backend: str, migrations_dir: Path, tmp_dir
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_dir / f'{service}.db'}"
     else:
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        url = await fresh_postgres_database(f"zhdj_test_{service}_{worker}".replace("-", "_"))
+        url = await fresh_postgres_database(f"zhdj_test_{service}".replace("-", "_"))
     await asyncio.to_thread(upgrade, migrations_dir, url)
     return url
+
+
+async def drop_created_databases() -> None:
+    if not _created:
+        return
+    connection = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        while _created:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{_created.pop()}" WITH (FORCE)')
+    finally:
+        await connection.close()
 
 
 SessionOverride = Callable[[], AsyncIterator[AsyncSession]]
