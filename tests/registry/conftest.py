@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,11 +49,24 @@ class Registry:
         return self.db.sessionmaker()
 
 
-@pytest.fixture
-async def registry(registry_database: Database, keys: TestKeys) -> AsyncIterator[Registry]:
+@pytest.fixture(scope="session")
+async def registry_demo_database(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
+    """A second database with every demo loader's rows, loaded and committed once per session."""
+    tmp: Path = tmp_path_factory.mktemp(f"registry-demo-{backend}")
+    database = Database(await migrated_url("registry-demo", backend, MIGRATIONS_DIR, tmp))
+    async for session in database.unit_of_work():
+        await load_demo(session)
+    yield database
+    await database.dispose()
+
+
+@asynccontextmanager
+async def serve_registry(database: Database, keys: TestKeys) -> AsyncIterator[Registry]:
     settings = RegistrySettings(migrate_on_start=False, load_demo_data=False)
-    app = create_app(settings, database=registry_database, token_verifier=keys.verifier())
-    async with isolated(registry_database) as iso:
+    app = create_app(settings, database=database, token_verifier=keys.verifier())
+    async with isolated(database) as iso:
         app.dependency_overrides[get_session] = iso.session_override
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
@@ -60,8 +74,16 @@ async def registry(registry_database: Database, keys: TestKeys) -> AsyncIterator
 
 
 @pytest.fixture
-async def demo_registry(registry: Registry) -> Registry:
-    """The registry with all demo data loaded (inside the test's transaction)."""
-    async with registry.db.session() as session:
-        await load_demo(session)
-    return registry
+async def registry(registry_database: Database, keys: TestKeys) -> AsyncIterator[Registry]:
+    """An empty registry; each test's writes are rolled back."""
+    async with serve_registry(registry_database, keys) as registry:
+        yield registry
+
+
+@pytest.fixture
+async def demo_registry(
+    registry_demo_database: Database, keys: TestKeys
+) -> AsyncIterator[Registry]:
+    """The registry with all demo data; each test's writes are rolled back."""
+    async with serve_registry(registry_demo_database, keys) as registry:
+        yield registry

@@ -237,7 +237,9 @@ async def test_subtree_paging_visits_every_node_once(demo_registry: Registry) ->
         ).all()
     assert len(seen) == len(set(seen))
     assert sorted(seen) == sorted(expected)
-    assert len(seen) == 1 + 4 * (1 + 2 * 2) + 2  # street, 4 communities with 2 branches+groups, 2
+    # street, 4 communities with 2 branches+groups, market and tower branches, and the alliance
+    # demo's 红纽带 joint branch with its 7 party groups
+    assert len(seen) == 1 + 4 * (1 + 2 * 2) + 2 + (1 + 7)
 
 
 async def test_invalid_cursor_and_limit_are_422(demo_registry: Registry) -> None:

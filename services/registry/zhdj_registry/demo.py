@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from zhdj_registry.demo_alliances import load_demo_alliances
+from zhdj_registry.demo_grids import load_demo_grids
+from zhdj_registry.demo_units_members import load_demo_units_members
 from zhdj_registry.models import Organization
 from zhdj_registry.services.organizations import new_organization
 from zhdj_registry.vocabulary import OrgKind, Sector
@@ -261,7 +264,12 @@ async def load_demo_city(session: AsyncSession) -> int:
 
 # Every domain's demo loader, in order (later ones may rely on earlier ones' rows). Each must be
 # idempotent: it adds nothing when its rows exist already.
-DEMO_LOADERS: list[DemoLoader] = [load_demo_city]
+DEMO_LOADERS: list[DemoLoader] = [
+    load_demo_city,
+    load_demo_grids,
+    load_demo_units_members,
+    load_demo_alliances,
+]
 
 
 async def load_demo(session: AsyncSession) -> dict[str, int]:

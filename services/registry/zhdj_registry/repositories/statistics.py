@@ -1,0 +1,136 @@
+"""Aggregate queries for the registry's statistics (the "×" figures of the seed's report).
+
+Every query is scoped by a materialized-path prefix (the whole city when ``path`` is None), so a
+district's figures are indexed prefix scans rather than walks of the tree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, distinct, func, or_, union
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from zhdj_registry.models import Organization
+from zhdj_registry.models.alliances import Alliance, AllianceDesignation, AllianceMember
+from zhdj_registry.models.members import Member
+from zhdj_registry.repositories.alliances import member_on
+
+
+def _within(column: Any, path: str | None) -> ColumnElement[bool]:
+    if path is None:
+        return col(column).is_not(None)
+    return col(column).startswith(path, autoescape=True)
+
+
+def _member_in_force(on: date) -> ColumnElement[bool]:
+    """Members on the rolls on ``on``: joined by then (or join date unknown) and not yet left."""
+    return and_(
+        or_(col(Member.joined_on).is_(None), col(Member.joined_on) <= on),
+        or_(col(Member.left_on).is_(None), col(Member.left_on) > on),
+    )
+
+
+def _covered_org_ids(on: date) -> Select[Any]:
+    """Organizations in a live alliance on ``on``: its current members and its lead."""
+    live = col(Alliance.status) != "dissolved"
+    members: Select[Any] = (
+        select(col(AllianceMember.org_id).label("org_id"))
+        .join(Alliance, col(Alliance.id) == col(AllianceMember.alliance_id))
+        .where(live, member_on(on), col(Alliance.founded_on) <= on)
+    )
+    leads: Select[Any] = select(col(Alliance.lead_org_id).label("org_id")).where(
+        live, col(Alliance.founded_on) <= on
+    )
+    covered = union(members, leads).subquery()
+    return select(covered.c.org_id)
+
+
+class StatisticsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def organizations_by_kind_and_sector(
+        self, path: str | None
+    ) -> list[tuple[str, str, int]]:
+        query = (
+            select(col(Organization.kind), col(Organization.sector), func.count())
+            .where(col(Organization.status) == "active", _within(Organization.path, path))
+            .group_by(col(Organization.kind), col(Organization.sector))
+        )
+        return [(k, s, int(n)) for k, s, n in (await self.session.exec(query)).all()]
+
+    async def members_by_status(self, path: str | None, on: date) -> list[tuple[str, int]]:
+        query = (
+            select(col(Member.status), func.count())
+            .where(_within(Member.org_path, path), _member_in_force(on))
+            .group_by(col(Member.status))
+        )
+        return [(s, int(n)) for s, n in (await self.session.exec(query)).all()]
+
+    async def alliances_by_pattern_and_status(
+        self, path: str | None, on: date
+    ) -> list[tuple[str, str, int]]:
+        query = (
+            select(col(Alliance.pattern), col(Alliance.status), func.count())
+            .join(Organization, col(Organization.id) == col(Alliance.lead_org_id))
+            .where(
+                col(Alliance.status) != "dissolved",
+                col(Alliance.founded_on) <= on,
+                _within(Organization.path, path),
+            )
+            .group_by(col(Alliance.pattern), col(Alliance.status))
+        )
+        return [(p, s, int(n)) for p, s, n in (await self.session.exec(query)).all()]
+
+    async def demonstration_sites_by_year(self, path: str | None) -> list[tuple[int, int]]:
+        query = (
+            select(
+                col(AllianceDesignation.year),
+                func.count(distinct(col(AllianceDesignation.alliance_id))),
+            )
+            .join(Alliance, col(Alliance.id) == col(AllianceDesignation.alliance_id))
+            .join(Organization, col(Organization.id) == col(Alliance.lead_org_id))
+            .where(_within(Organization.path, path))
+            .group_by(col(AllianceDesignation.year))
+            .order_by(col(AllianceDesignation.year))
+        )
+        return [(int(y), int(n)) for y, n in (await self.session.exec(query)).all()]
+
+    async def demonstration_sites(self, path: str | None) -> int:
+        query = (
+            select(func.count(distinct(col(AllianceDesignation.alliance_id))))
+            .join(Alliance, col(Alliance.id) == col(AllianceDesignation.alliance_id))
+            .join(Organization, col(Organization.id) == col(Alliance.lead_org_id))
+            .where(_within(Organization.path, path))
+        )
+        return int((await self.session.exec(query)).one())
+
+    async def organizations_covered_by_alliances(
+        self, path: str | None, on: date, kinds: frozenset[str]
+    ) -> tuple[int, int]:
+        """(covered, total) among active organizations of ``kinds`` in the scope."""
+        in_scope = and_(
+            col(Organization.status) == "active",
+            col(Organization.kind).in_(sorted(kinds)),
+            _within(Organization.path, path),
+        )
+        total = select(func.count()).select_from(Organization).where(in_scope)
+        covered = total.where(col(Organization.id).in_(_covered_org_ids(on)))
+        return int((await self.session.exec(covered)).one()), int(
+            (await self.session.exec(total)).one()
+        )
+
+    async def members_covered_by_alliances(self, path: str | None, on: date) -> int:
+        query = (
+            select(func.count())
+            .select_from(Member)
+            .where(
+                _within(Member.org_path, path),
+                _member_in_force(on),
+                col(Member.home_org_id).in_(_covered_org_ids(on)),
+            )
+        )
+        return int((await self.session.exec(query)).one())

@@ -1,0 +1,45 @@
+"""``/api/registry/statistics``: the registry's figures for the city or a subtree."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from zhdj_registry.repositories.organizations import OrganizationRepository
+from zhdj_registry.repositories.statistics import StatisticsRepository
+from zhdj_registry.repositories.units import UnitRepository
+from zhdj_registry.routers.deps import Reader
+from zhdj_registry.schemas.statistics import RegistryStatistics
+from zhdj_registry.services.organizations import OrganizationService
+from zhdj_registry.services.statistics import StatisticsService
+from zhdj_shared.clock import today_in_china
+from zhdj_shared.db import SessionDep
+from zhdj_shared.errors import problem_responses
+
+router = APIRouter(prefix="/api/registry/statistics", tags=["statistics"])
+
+
+def statistics_service(session: SessionDep) -> StatisticsService:
+    return StatisticsService(
+        StatisticsRepository(session),
+        UnitRepository(session),
+        OrganizationService(OrganizationRepository(session)),
+    )
+
+
+@router.get(
+    "",
+    summary="Organizations, members, alliances, demonstration sites and coverage rates",
+    responses=problem_responses(404),
+)
+async def get_statistics(
+    _principal: Reader,
+    service: Annotated[StatisticsService, Depends(statistics_service)],
+    within: Annotated[
+        str | None, Query(max_length=64, description="An organization; omitted: the whole city")
+    ] = None,
+    on: Annotated[date | None, Query(description="The date (Asia/Shanghai); default today")] = None,
+) -> RegistryStatistics:
+    return await service.figures(within, on or today_in_china())

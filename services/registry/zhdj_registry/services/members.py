@@ -1,0 +1,375 @@
+"""Rules of party members, their positions and transfers (组织关系转接).
+
+Reading: a member is visible to callers acting for their home organization or an organization
+above it, to the platform's own services (client credentials, role ``service``), and to the
+member themself (token ``sub`` equal to the member's ``user_id``). Everyone else, residents
+included, gets 403. Personal data (phone, ID number, address; birth date and user id withheld)
+is masked unless the caller manages the member (org staff acting for the home organization or
+above, or an admin) or is the member.
+
+Writing: staff managing the home organization create, change and record the leaving of a
+member; staff managing an organization appoint to and end its positions; a transfer needs
+managing the source (current home) organization, and the destination must be active.
+
+A transfer ends the member's open positions in the source organization and below it (on the
+transfer date) and records their ids in the transfer; positions held elsewhere (an instructor
+post in another organization, a cross appointment) stay. A transfer never deletes history:
+each is a row of its own, and the member's ``org_path`` follows the new home organization.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+
+from zhdj_registry.codes import id_birth_date, id_is_male
+from zhdj_registry.models import Member, Organization, Position, Transfer
+from zhdj_registry.repositories.members import MemberFilters, MemberRepository, PositionFilters
+from zhdj_registry.schemas.members import (
+    MemberCreate,
+    MemberLeave,
+    MemberUpdate,
+    PositionCreate,
+    PositionEnd,
+    TransferCreate,
+)
+from zhdj_registry.services.acting import manages, require_manages
+from zhdj_registry.vocabulary import (
+    POSITION_KIND_LABELS,
+    SINGLE_HOLDER_POSITIONS,
+    Gender,
+    MemberStatus,
+    OrgStatus,
+)
+from zhdj_shared.db import utcnow
+from zhdj_shared.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from zhdj_shared.ids import new_id
+from zhdj_shared.pagination import PageParams
+from zhdj_shared.security.authz import Principal
+from zhdj_shared.security.scopes import Role
+from zhdj_shared.text import pinyin_key
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    return datetime.now(SHANGHAI).date()
+
+
+def is_self(principal: Principal, member: Member) -> bool:
+    return (
+        principal.kind == "user"
+        and member.user_id is not None
+        and (member.user_id == principal.subject)
+    )
+
+
+def sees_unmasked(principal: Principal, member: Member) -> bool:
+    return is_self(principal, member) or manages(principal, member.ancestry())
+
+
+def _sees_everything(principal: Principal) -> bool:
+    return principal.is_admin or Role.SERVICE in principal.roles
+
+
+def _invalid(field: str, message: str) -> Unprocessable:
+    return Unprocessable(message, errors=[FieldError(field=field, message=message)])
+
+
+class MemberService:
+    def __init__(self, repository: MemberRepository) -> None:
+        self.repository = repository
+
+    # --- reading --------------------------------------------------------------------------
+
+    async def get(self, member_id: str) -> Member:
+        member = await self.repository.get(member_id)
+        if member is None:
+            raise NotFound(f"member {member_id} does not exist")
+        return member
+
+    async def read(self, principal: Principal, member_id: str) -> Member:
+        member = await self.get(member_id)
+        if not (
+            _sees_everything(principal)
+            or is_self(principal, member)
+            or principal.acts_for(member.ancestry())
+        ):
+            raise Forbidden("you do not act for this member's organization")
+        return member
+
+    async def me(self, principal: Principal) -> Member:
+        member = await self.repository.by_user(principal.subject)
+        if member is None or principal.kind != "user":
+            raise NotFound("no member record is linked to your account")
+        return member
+
+    async def list_page(
+        self, principal: Principal, filters: MemberFilters, within: str | None, page: PageParams
+    ) -> tuple[list[Member], str | None]:
+        scope = await self._visible_paths(principal, within)
+        if scope == ():
+            return [], None
+        filters = MemberFilters(
+            home_org_id=filters.home_org_id,
+            within_any=scope,
+            status=filters.status,
+            name=filters.name,
+            include_left=filters.include_left,
+        )
+        return await self.repository.list_page(filters, limit=page.limit, cursor=page.cursor)
+
+    async def _visible_paths(
+        self, principal: Principal, within: str | None
+    ) -> tuple[str, ...] | None:
+        """Path prefixes the caller may list (None: everywhere)."""
+        if within is not None:
+            org = await self._org(within)
+            if not (_sees_everything(principal) or principal.acts_for(org.ancestry())):
+                raise Forbidden("you do not act for this organization or any above it")
+            return (org.path,)
+        if _sees_everything(principal):
+            return None
+        if not principal.orgs:
+            raise Forbidden("members are visible only to those acting for their organizations")
+        return tuple(o.path for o in await self.repository.get_orgs(sorted(principal.orgs)))
+
+    # --- writing members ------------------------------------------------------------------
+
+    async def create(self, principal: Principal, data: MemberCreate) -> Member:
+        home = await self._active_org(data.home_org_id, "home_org_id")
+        require_manages(principal, home.ancestry(), "the home organization")
+        values = data.model_dump(mode="python")
+        _check_consistency(values)
+        await self._check_unique(values, exclude_id=None)
+        key = pinyin_key(data.name)
+        member = Member(
+            id=new_id(),
+            name_pinyin=key.full,
+            name_initials=key.initials,
+            org_path=home.path,
+            **{**values, "status": data.status.value, "gender": _code(data.gender)},
+        )
+        self.repository.add(member)
+        await self._flush()
+        return member
+
+    async def update(self, principal: Principal, member_id: str, data: MemberUpdate) -> Member:
+        member = await self.get(member_id)
+        require_manages(principal, member.ancestry(), "the member's home organization")
+        changes = data.model_dump(exclude_unset=True, mode="python")
+        for field in ("status", "gender"):
+            if field in changes:
+                changes[field] = _code(changes[field])
+        merged = {**member.model_dump(), **changes}
+        _check_consistency(merged)
+        await self._check_unique(changes, exclude_id=member.id)
+        if "name" in changes and changes["name"] != member.name:
+            key = pinyin_key(changes["name"])
+            member.name_pinyin, member.name_initials = key.full, key.initials
+        for field, value in changes.items():
+            setattr(member, field, value)
+        member.updated_at = utcnow()
+        await self._flush()
+        return member
+
+    async def leave(self, principal: Principal, member_id: str, data: MemberLeave) -> Member:
+        member = await self.get(member_id)
+        require_manages(principal, member.ancestry(), "the member's home organization")
+        if member.left_on is not None:
+            raise Conflict("the member has already left")
+        if data.left_on > today():
+            raise _invalid("left_on", "left_on is in the future")
+        for position in await self.repository.open_positions(member.id):
+            position.end_on = max(data.left_on, position.start_on)
+            position.ended_by = principal.subject
+        member.left_on = data.left_on
+        member.left_reason = data.reason.value
+        member.left_note = data.note
+        member.updated_at = utcnow()
+        await self._flush()
+        return member
+
+    # --- positions ------------------------------------------------------------------------
+
+    async def appoint(
+        self, principal: Principal, data: PositionCreate
+    ) -> tuple[Position, Member, Organization]:
+        org = await self._active_org(data.org_id, "org_id")
+        require_manages(principal, org.ancestry(), "this organization")
+        member = await self.repository.get(data.member_id)
+        if member is None or member.left_on is not None:
+            raise _invalid("member_id", "the member does not exist or has left")
+        await self._check_no_clash(data)
+        position = Position(
+            id=new_id(),
+            member_id=member.id,
+            org_id=org.id,
+            kind=data.kind.value,
+            start_on=data.start_on,
+            end_on=data.end_on,
+            appointed_by=principal.subject,
+            ended_by=principal.subject if data.end_on else None,
+        )
+        self.repository.add(position)
+        await self._flush()
+        return position, member, org
+
+    async def _check_no_clash(self, data: PositionCreate) -> None:
+        label = POSITION_KIND_LABELS[data.kind]
+        same = await self.repository.position_clash(
+            data.org_id, data.kind.value, data.start_on, data.end_on, member_id=data.member_id
+        )
+        if same is not None:
+            raise Conflict(f"the member already holds {label} in this organization then")
+        if data.kind in SINGLE_HOLDER_POSITIONS:
+            other = await self.repository.position_clash(
+                data.org_id, data.kind.value, data.start_on, data.end_on, member_id=None
+            )
+            if other is not None:
+                raise Conflict(
+                    f"the organization already has a {label} then; end that position first"
+                )
+
+    async def end_position(
+        self, principal: Principal, position_id: str, data: PositionEnd
+    ) -> tuple[Position, Member, Organization]:
+        position = await self.repository.get_position(position_id)
+        if position is None:
+            raise NotFound(f"position {position_id} does not exist")
+        org = await self._org(position.org_id)
+        require_manages(principal, org.ancestry(), "this organization")
+        if position.end_on is not None:
+            raise Conflict("the position has already ended")
+        if data.end_on < position.start_on:
+            raise _invalid("end_on", "end_on is before the position's start")
+        if data.end_on > today():
+            raise _invalid("end_on", "end_on is in the future")
+        position.end_on = data.end_on
+        position.ended_by = principal.subject
+        await self._flush()
+        return position, await self.get(position.member_id), org
+
+    async def position(self, position_id: str) -> tuple[Position, Member, Organization]:
+        position = await self.repository.get_position(position_id)
+        if position is None:
+            raise NotFound(f"position {position_id} does not exist")
+        return position, await self.get(position.member_id), await self._org(position.org_id)
+
+    async def list_positions(
+        self, filters: PositionFilters, page: PageParams
+    ) -> tuple[list[tuple[Position, Member, Organization]], str | None]:
+        return await self.repository.list_positions(filters, limit=page.limit, cursor=page.cursor)
+
+    # --- transfers ------------------------------------------------------------------------
+
+    async def transfer(
+        self, principal: Principal, member_id: str, data: TransferCreate
+    ) -> Transfer:
+        member = await self.get(member_id)
+        require_manages(principal, member.ancestry(), "the member's current organization")
+        if member.left_on is not None:
+            raise Conflict("the member has left the party; their relation cannot move")
+        destination = await self._active_org(data.to_org_id, "to_org_id")
+        source = await self._org(member.home_org_id)
+        await self._check_transfer_date(member, destination, data.transferred_on)
+        ending = await self.repository.open_positions_under(member.id, source.path)
+        late = [p for p in ending if p.start_on > data.transferred_on]
+        if late:
+            raise Conflict("the member holds a position that starts after the transfer date")
+        transfer = Transfer(
+            id=new_id(),
+            member_id=member.id,
+            from_org_id=source.id,
+            to_org_id=destination.id,
+            transferred_on=data.transferred_on,
+            reason=data.reason,
+            ended_position_ids=sorted(p.id for p in ending),
+            performed_by=principal.subject,
+        )
+        for position in ending:
+            position.end_on = data.transferred_on
+            position.ended_by = principal.subject
+        self.repository.add(transfer)
+        member.updated_at = utcnow()
+        await self.repository.set_home(member, destination)
+        return transfer
+
+    async def _check_transfer_date(self, member: Member, to: Organization, day: date) -> None:
+        if to.id == member.home_org_id:
+            raise _invalid("to_org_id", "the member already belongs to this organization")
+        if day > today():
+            raise _invalid("date", "the transfer date is in the future")
+        last = await self.repository.last_transfer(member.id)
+        if last is not None and day < last.transferred_on:
+            raise _invalid("date", "the transfer date is before the member's last transfer")
+
+    async def transfers(
+        self, principal: Principal, member_id: str, page: PageParams
+    ) -> tuple[list[Transfer], str | None]:
+        member = await self.read(principal, member_id)
+        return await self.repository.transfers(member.id, limit=page.limit, cursor=page.cursor)
+
+    async def transfer_of(self, principal: Principal, member_id: str, transfer_id: str) -> Transfer:
+        member = await self.read(principal, member_id)
+        transfer = await self.repository.get_transfer(transfer_id)
+        if transfer is None or transfer.member_id != member.id:
+            raise NotFound(f"transfer {transfer_id} of member {member_id} does not exist")
+        return transfer
+
+    # --- helpers --------------------------------------------------------------------------
+
+    async def _org(self, org_id: str) -> Organization:
+        org = await self.repository.get_org(org_id)
+        if org is None:
+            raise NotFound(f"organization {org_id} does not exist")
+        return org
+
+    async def _active_org(self, org_id: str, field: str) -> Organization:
+        org = await self.repository.get_org(org_id)
+        if org is None or org.status != OrgStatus.ACTIVE.value:
+            raise _invalid(field, "the organization does not exist or has been dissolved")
+        return org
+
+    async def _check_unique(self, values: dict[str, object], *, exclude_id: str | None) -> None:
+        for field, what in (("id_number", "ID number"), ("user_id", "user")):
+            value = values.get(field)
+            if isinstance(value, str) and await self.repository.with_value(
+                field, value, exclude_id=exclude_id
+            ):
+                raise Conflict(f"another member has this {what}")
+
+    async def _flush(self) -> None:
+        try:
+            await self.repository.session.flush()
+        except IntegrityError as exc:  # a concurrent request won the race the checks lost
+            raise Conflict("the change conflicts with another record") from exc
+
+
+def _code(value: object) -> str | None:
+    return None if value is None else str(getattr(value, "value", value))
+
+
+def _check_consistency(values: dict[str, object]) -> None:
+    """Dates in order, probationary members not converted, and the ID number agreeing."""
+    errors: list[FieldError] = []
+    joined, converted = values.get("joined_on"), values.get("converted_on")
+    born, number = values.get("birth_date"), values.get("id_number")
+    if _code(values.get("status")) == MemberStatus.PROBATIONARY and converted is not None:
+        errors.append(FieldError(field="converted_on", message="a probationary member"))
+    if isinstance(joined, date) and joined > today():
+        errors.append(FieldError(field="joined_on", message="in the future"))
+    if isinstance(joined, date) and isinstance(converted, date) and converted < joined:
+        errors.append(FieldError(field="converted_on", message="before joined_on"))
+    if isinstance(born, date) and isinstance(joined, date) and born >= joined:
+        errors.append(FieldError(field="birth_date", message="not before joined_on"))
+    if isinstance(number, str):
+        if isinstance(born, date) and id_birth_date(number) != born:
+            errors.append(FieldError(field="id_number", message="birth date differs"))
+        gender = _code(values.get("gender"))
+        if gender is not None and (gender == Gender.MALE) != id_is_male(number):
+            errors.append(FieldError(field="id_number", message="gender differs"))
+    if errors:
+        raise Unprocessable("the member's data is inconsistent", errors=errors)

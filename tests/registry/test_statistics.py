@@ -1,0 +1,127 @@
+"""The statistics endpoint's figures equal what the rows say, counted here independently."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from tests.registry.conftest import Registry
+from zhdj_registry.models import Organization
+from zhdj_registry.models.alliances import Alliance, AllianceDesignation, AllianceMember
+from zhdj_registry.models.members import Member
+from zhdj_registry.models.units import Unit
+from zhdj_registry.services.statistics import GRASSROOTS_KINDS
+
+ON = date(2026, 6, 30)
+
+
+async def rows(registry: Registry, model: Any) -> list[Any]:
+    async with registry.session() as session:
+        return list((await session.exec(select(model))).all())
+
+
+def in_scope(path: str, prefix: str | None) -> bool:
+    return prefix is None or path.startswith(prefix)
+
+
+def in_force(member: Member) -> bool:
+    joined = member.joined_on is None or member.joined_on <= ON
+    return joined and (member.left_on is None or member.left_on > ON)
+
+
+@pytest.mark.parametrize("within", [None, "demo-d-xinhua", "demo-s-xinhua-chaoyang"])
+async def test_figures_equal_the_rows(demo_registry: Registry, within: str | None) -> None:
+    response = await demo_registry.client.get(
+        "/api/registry/statistics",
+        params={"on": ON.isoformat(), **({"within": within} if within else {})},
+        headers=demo_registry.as_resident(),  # aggregates are public figures
+    )
+    assert response.status_code == 200, response.text
+    figures = response.json()
+
+    orgs = {o.id: o for o in await rows(demo_registry, Organization)}
+    prefix = orgs[within].path if within else None
+    scoped = [o for o in orgs.values() if o.status == "active" and in_scope(o.path, prefix)]
+    assert figures["organizations"]["total"] == len(scoped)
+    by_kind = {c["code"]: c["count"] for c in figures["organizations"]["by_kind"]}
+    assert {k: v for k, v in by_kind.items() if v} == dict(Counter(o.kind for o in scoped))
+    by_sector = {c["code"]: c["count"] for c in figures["organizations"]["by_sector"] if c["count"]}
+    assert by_sector == dict(Counter(o.sector for o in scoped))
+
+    members = [
+        m for m in await rows(demo_registry, Member) if in_force(m) and in_scope(m.org_path, prefix)
+    ]
+    assert figures["members"]["total"] == len(members)
+    assert figures["members"]["total"] > 0
+    statuses = {c["code"]: c["count"] for c in figures["members"]["by_status"] if c["count"]}
+    assert statuses == dict(Counter(m.status for m in members))
+
+    alliances = [
+        a
+        for a in await rows(demo_registry, Alliance)
+        if a.status != "dissolved"
+        and a.founded_on <= ON
+        and in_scope(orgs[a.lead_org_id].path, prefix)
+    ]
+    assert figures["alliances"]["total"] == len(alliances)
+    patterns = {c["code"]: c["count"] for c in figures["alliances"]["by_pattern"] if c["count"]}
+    assert patterns == dict(Counter(a.pattern for a in alliances))
+    designations = await rows(demo_registry, AllianceDesignation)
+    all_alliances = {a.id: a for a in await rows(demo_registry, Alliance)}
+    sites = {
+        d.alliance_id
+        for d in designations
+        if in_scope(orgs[all_alliances[d.alliance_id].lead_org_id].path, prefix)
+    }
+    assert figures["alliances"]["demonstration_sites"] == len(sites)
+
+    live = {a.id for a in all_alliances.values() if a.status != "dissolved" and a.founded_on <= ON}
+    covered = {
+        m.org_id
+        for m in await rows(demo_registry, AllianceMember)
+        if m.alliance_id in live and m.joined_on <= ON and (m.left_on is None or m.left_on > ON)
+    } | {all_alliances[a].lead_org_id for a in live}
+    grassroots = [o for o in scoped if o.kind in GRASSROOTS_KINDS]
+    coverage = figures["alliance_coverage"]
+    assert coverage["grassroots_organizations"] == len(grassroots)
+    assert coverage["organizations_covered"] == len([o for o in grassroots if o.id in covered])
+    assert coverage["members_covered"] == len([m for m in members if m.home_org_id in covered])
+    if grassroots:
+        expected_rate = round(coverage["organizations_covered"] / len(grassroots), 4)
+        assert coverage["organization_rate"] == expected_rate
+
+    units = [
+        u
+        for u in await rows(demo_registry, Unit)
+        if u.status == "active" and in_scope(u.supervising_org_path, prefix)
+    ]
+    unit_coverage = figures["unit_coverage"]
+    assert unit_coverage["units"] == len(units)
+    own = [u for u in units if u.own_org_id]
+    work = [u for u in units if not u.own_org_id and (u.covering_org_id or u.instructor_name)]
+    assert unit_coverage["organization_covered"] == len(own)
+    assert unit_coverage["work_covered"] == len(work)
+    assert unit_coverage["blank_spots"] == len(units) - len(own) - len(work)
+
+
+async def test_city_figures_are_not_trivial(demo_registry: Registry) -> None:
+    figures = (
+        await demo_registry.client.get("/api/registry/statistics", headers=demo_registry.as_admin())
+    ).json()
+    assert figures["scope"]["org_id"] is None
+    assert figures["alliances"]["total"] >= 3
+    assert figures["alliances"]["demonstration_sites"] >= 1
+    assert 0 < figures["alliance_coverage"]["organization_rate"] < 1
+    assert figures["unit_coverage"]["blank_spots"] > 0
+
+
+async def test_unknown_scope_is_404_and_anonymous_is_401(demo_registry: Registry) -> None:
+    missing = await demo_registry.client.get(
+        "/api/registry/statistics", params={"within": "nope"}, headers=demo_registry.as_admin()
+    )
+    assert missing.status_code == 404
+    assert (await demo_registry.client.get("/api/registry/statistics")).status_code == 401
