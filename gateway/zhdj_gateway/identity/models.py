@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from zhdj_gateway.identity.base import GatewayModel
 from zhdj_shared.db import JSONType, UTCDateTime, utcnow
 from zhdj_shared.ids import new_id
 
@@ -28,7 +29,7 @@ def _string_list() -> Any:
     return Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
 
 
-class User(SQLModel, table=True):
+class User(GatewayModel, table=True):
     __tablename__ = "users"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
@@ -43,7 +44,7 @@ class User(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
-class RoleAssignment(SQLModel, table=True):
+class RoleAssignment(GatewayModel, table=True):
     __tablename__ = "role_assignments"
     __table_args__ = (UniqueConstraint("user_id", "role", "org_id"),)
 
@@ -57,7 +58,7 @@ class RoleAssignment(SQLModel, table=True):
     org_id: str | None = Field(default=None, max_length=64)
 
 
-class OAuthClient(SQLModel, table=True):
+class OAuthClient(GatewayModel, table=True):
     __tablename__ = "oauth_clients"
 
     client_id: str = Field(primary_key=True, max_length=64)
@@ -71,7 +72,7 @@ class OAuthClient(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
-class ApiKey(SQLModel, table=True):
+class ApiKey(GatewayModel, table=True):
     __tablename__ = "api_keys"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
@@ -93,7 +94,7 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = _optional_time()
 
 
-class RefreshToken(SQLModel, table=True):
+class RefreshToken(GatewayModel, table=True):
     __tablename__ = "refresh_tokens"
     __table_args__ = (Index("ix_refresh_tokens_family_id", "family_id"),)
 
@@ -114,7 +115,7 @@ class RefreshToken(SQLModel, table=True):
     revoked_at: datetime | None = _optional_time()
 
 
-class SigningKey(SQLModel, table=True):
+class SigningKey(GatewayModel, table=True):
     __tablename__ = "signing_keys"
 
     kid: str = Field(primary_key=True, max_length=64)

@@ -1,8 +1,7 @@
 """Alembic environment of the gateway (the shared body lives in zhdj_shared.migrations)."""
 
-from sqlmodel import SQLModel
-
 import zhdj_gateway.identity.models  # noqa: F401 - registers every table on the metadata
+from zhdj_gateway.identity.base import GatewayModel
 from zhdj_shared.migrations import run_env
 
-run_env(SQLModel.metadata)
+run_env(GatewayModel.metadata)

@@ -15,8 +15,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from zhdj_registry.models.base import RegistryModel
 from zhdj_shared.db import JSONType, UTCDateTime, utcnow
 from zhdj_shared.ids import new_id
 
@@ -25,7 +26,7 @@ def _created() -> Any:
     return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class Alliance(SQLModel, table=True):
+class Alliance(RegistryModel, table=True):
     __tablename__ = "alliances"
     __table_args__ = (Index("ix_alliances_name_pinyin_id", "name_pinyin", "id"),)
 
@@ -47,7 +48,7 @@ class Alliance(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
-class AllianceStatusChange(SQLModel, table=True):
+class AllianceStatusChange(RegistryModel, table=True):
     __tablename__ = "alliance_status_changes"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
@@ -59,7 +60,7 @@ class AllianceStatusChange(SQLModel, table=True):
     changed_at: datetime = _created()
 
 
-class AllianceDesignation(SQLModel, table=True):
+class AllianceDesignation(RegistryModel, table=True):
     """A 融合党建精品示范点 designation for one year."""
 
     __tablename__ = "alliance_designations"
@@ -74,7 +75,7 @@ class AllianceDesignation(SQLModel, table=True):
     created_at: datetime = _created()
 
 
-class AllianceMember(SQLModel, table=True):
+class AllianceMember(RegistryModel, table=True):
     """One dated membership of an organization; a rejoin is a new row."""
 
     __tablename__ = "alliance_members"
@@ -100,7 +101,7 @@ class AllianceMember(SQLModel, table=True):
     created_at: datetime = _created()
 
 
-class AllianceChain(SQLModel, table=True):
+class AllianceChain(RegistryModel, table=True):
     __tablename__ = "alliance_chains"
     __table_args__ = (UniqueConstraint("alliance_id", "name"),)
 
@@ -113,7 +114,7 @@ class AllianceChain(SQLModel, table=True):
     created_at: datetime = _created()
 
 
-class AllianceChainMember(SQLModel, table=True):
+class AllianceChainMember(RegistryModel, table=True):
     __tablename__ = "alliance_chain_members"
     __table_args__ = (UniqueConstraint("chain_id", "org_id"),)
 
@@ -124,7 +125,7 @@ class AllianceChainMember(SQLModel, table=True):
     created_at: datetime = _created()
 
 
-class AllianceAppointment(SQLModel, table=True):
+class AllianceAppointment(RegistryModel, table=True):
     """A seat in the leadership team (班子), held on behalf of a home organization (交叉任职)."""
 
     __tablename__ = "alliance_appointments"
@@ -140,7 +141,7 @@ class AllianceAppointment(SQLModel, table=True):
     created_at: datetime = _created()
 
 
-class ConvenerPeriod(SQLModel, table=True):
+class ConvenerPeriod(RegistryModel, table=True):
     """One period of the rotating convener (轮值召集人), ``start_on``..``end_on`` inclusive."""
 
     __tablename__ = "alliance_convener_periods"
@@ -156,7 +157,7 @@ class ConvenerPeriod(SQLModel, table=True):
     created_at: datetime = _created()
 
 
-class FundEntry(SQLModel, table=True):
+class FundEntry(RegistryModel, table=True):
     """An append-only ledger line in integer fen; ``seq`` orders lines of the same day."""
 
     __tablename__ = "alliance_fund_entries"
@@ -180,7 +181,7 @@ class FundEntry(SQLModel, table=True):
     created_at: datetime = _created()
 
 
-class AllianceStaff(SQLModel, table=True):
+class AllianceStaff(RegistryModel, table=True):
     """A full-time party-affairs worker (专职党务工作者) of the alliance."""
 
     __tablename__ = "alliance_staff"
@@ -198,7 +199,7 @@ class AllianceStaff(SQLModel, table=True):
     created_at: datetime = _created()
 
 
-class SupplyDemandItem(SQLModel, table=True):
+class SupplyDemandItem(RegistryModel, table=True):
     __tablename__ = "alliance_supply_demand_items"
     __table_args__ = (Index("ix_alliance_sd_items_alliance_status", "alliance_id", "status"),)
 
@@ -215,7 +216,7 @@ class SupplyDemandItem(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
-class SupplyDemandMatch(SQLModel, table=True):
+class SupplyDemandMatch(RegistryModel, table=True):
     __tablename__ = "alliance_supply_demand_matches"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
@@ -231,7 +232,7 @@ class SupplyDemandMatch(SQLModel, table=True):
     matched_at: datetime = _created()
 
 
-class AllianceProject(SQLModel, table=True):
+class AllianceProject(RegistryModel, table=True):
     """An entry of the project list (项目清单); progress notes are a JSON list, replaced whole."""
 
     __tablename__ = "alliance_projects"
@@ -251,7 +252,7 @@ class AllianceProject(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
-class AllianceAgreement(SQLModel, table=True):
+class AllianceAgreement(RegistryModel, table=True):
     """A co-building agreement (共建协议) or a pledge (承诺书)."""
 
     __tablename__ = "alliance_agreements"

@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Column, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from zhdj_registry.models.base import RegistryModel
 from zhdj_shared.db import UTCDateTime, utcnow
 from zhdj_shared.ids import new_id
 
 
-class Grid(SQLModel, table=True):
+class Grid(RegistryModel, table=True):
     __tablename__ = "grids"
     __table_args__ = (
         UniqueConstraint("community_id", "code", name="uq_grids_community_id_code"),
@@ -47,7 +48,7 @@ class Grid(SQLModel, table=True):
     )
 
 
-class Household(SQLModel, table=True):
+class Household(RegistryModel, table=True):
     __tablename__ = "households"
     __table_args__ = (Index("ix_households_community_grid", "community_id", "grid_id", "id"),)
 

@@ -14,15 +14,16 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Index, event, inspect, select, text, update
 from sqlalchemy.orm import Mapper
-from sqlmodel import Field, SQLModel, col, func
+from sqlmodel import Field, col, func
 
+from zhdj_registry.models.base import RegistryModel
 from zhdj_registry.models.organizations import Organization
 from zhdj_registry.models.units import Unit
 from zhdj_shared.db import JSONType, UTCDateTime, utcnow
 from zhdj_shared.ids import new_id
 
 
-class Member(SQLModel, table=True):
+class Member(RegistryModel, table=True):
     __tablename__ = "members"
     __table_args__ = (
         Index("ix_members_org_path", "org_path", postgresql_ops={"org_path": "text_pattern_ops"}),
@@ -62,7 +63,7 @@ class Member(SQLModel, table=True):
         return [part for part in self.org_path.split("/") if part]
 
 
-class Position(SQLModel, table=True):
+class Position(RegistryModel, table=True):
     """A member holding a post in an organization from ``start_on`` to ``end_on`` (null: now)."""
 
     __tablename__ = "positions"
@@ -103,7 +104,7 @@ class Position(SQLModel, table=True):
     )
 
 
-class Transfer(SQLModel, table=True):
+class Transfer(RegistryModel, table=True):
     """One move of a member's organization relation; rows are never changed afterwards."""
 
     __tablename__ = "member_transfers"

@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from zhdj_registry.models.base import RegistryModel
 from zhdj_shared.db import UTCDateTime, utcnow
 from zhdj_shared.ids import new_id
 
 
-class Organization(SQLModel, table=True):
+class Organization(RegistryModel, table=True):
     __tablename__ = "organizations"
     __table_args__ = (
         # text_pattern_ops: LIKE 'prefix%' uses the index whatever the database collation.

@@ -14,13 +14,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from zhdj_registry.models.base import RegistryModel
 from zhdj_shared.db import UTCDateTime, utcnow
 from zhdj_shared.ids import new_id
 
 
-class Unit(SQLModel, table=True):
+class Unit(RegistryModel, table=True):
     __tablename__ = "units"
     __table_args__ = (
         Index(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, Index, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from zhdj_registry.models.base import RegistryModel
 from zhdj_shared.db import JSONType, UTCDateTime, utcnow
 from zhdj_shared.ids import new_id
 
 
-class Venue(SQLModel, table=True):
+class Venue(RegistryModel, table=True):
     __tablename__ = "venues"
     __table_args__ = (Index("ix_venues_name_pinyin_id", "name_pinyin", "id"),)
 
@@ -36,7 +37,7 @@ class Venue(SQLModel, table=True):
     )
 
 
-class AllianceVenue(SQLModel, table=True):
+class AllianceVenue(RegistryModel, table=True):
     """A venue shared with an alliance from ``linked_on`` up to the day before ``unlinked_on``."""
 
     __tablename__ = "alliance_venues"

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Column, Index, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from zhdj_registry.models.base import RegistryModel
 from zhdj_shared.db import UTCDateTime, utcnow
 from zhdj_shared.ids import new_id
 
 
-class VolunteerTeam(SQLModel, table=True):
+class VolunteerTeam(RegistryModel, table=True):
     __tablename__ = "volunteer_teams"
     __table_args__ = (
         CheckConstraint("(org_id IS NULL) <> (alliance_id IS NULL)", name="exactly_one_owner"),
@@ -45,7 +46,7 @@ class VolunteerTeam(SQLModel, table=True):
     )
 
 
-class VolunteerPost(SQLModel, table=True):
+class VolunteerPost(RegistryModel, table=True):
     __tablename__ = "volunteer_posts"
     __table_args__ = (Index("ix_volunteer_posts_kind_team", "kind", "team_id"),)
 
@@ -61,7 +62,7 @@ class VolunteerPost(SQLModel, table=True):
     )
 
 
-class VolunteerClaim(SQLModel, table=True):
+class VolunteerClaim(RegistryModel, table=True):
     """A member's claim of a post; active while ``released_at`` is null."""
 
     __tablename__ = "volunteer_claims"
