@@ -16,6 +16,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -193,8 +194,20 @@ async def _http_handler(_request: Request, exc: Exception) -> Response:
     return problem_response(exc.status_code, detail=exc.detail, headers=headers)
 
 
+async def _integrity_handler(_request: Request, _exc: Exception) -> Response:
+    # A uniqueness or reference rule enforced by the database itself: two concurrent requests
+    # raced past the service's own check. The transaction was rolled back; nothing was stored.
+    return problem_response(
+        409,
+        title="Conflict",
+        slug="conflict",
+        detail="The change conflicts with data stored meanwhile; reload and try again.",
+    )
+
+
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem_handler)
+    app.add_exception_handler(IntegrityError, _integrity_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import APIRouter
+from sqlalchemy import Column, Integer, MetaData, Table, insert
+from sqlalchemy.exc import IntegrityError
 
 from tests.support.tokens import TestKeys
 from zhdj_shared.app import create_service_app
-from zhdj_shared.db import Database
+from zhdj_shared.db import Database, SessionDep
 from zhdj_shared.pagination import decode_cursor, encode_cursor
 from zhdj_shared.settings import ServiceSettings
 
@@ -23,6 +25,21 @@ async def boom() -> dict[str, str]:
     raise RuntimeError("secret internals")
 
 
+@router.post("/api/test/race")
+async def race() -> dict[str, str]:
+    raise IntegrityError("INSERT ...", {}, Exception("duplicate key value"))
+
+
+things = Table("things", MetaData(), Column("id", Integer, primary_key=True))
+
+
+@router.post("/api/test/things/{thing_id}", status_code=201)
+async def add_thing(thing_id: int, session: SessionDep) -> dict[str, int]:
+    # No flush: a duplicate fails only when the unit of work commits, after this returns.
+    await session.exec(insert(things).values(id=thing_id))  # type: ignore[call-overload]
+    return {"id": thing_id}
+
+
 @router.get("/api/test/items/{item_id}")
 async def item(item_id: int) -> dict[str, int]:
     return {"id": item_id}
@@ -31,6 +48,8 @@ async def item(item_id: int) -> dict[str, int]:
 @pytest.fixture
 async def client(tmp_path: Path, keys: TestKeys) -> AsyncIterator[httpx.AsyncClient]:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    async with database.engine.begin() as connection:
+        await connection.run_sync(things.metadata.create_all)
     app = create_service_app(
         title="t",
         description="t",
@@ -57,6 +76,18 @@ async def test_unexpected_error_is_a_500_problem_without_internals(
     assert body["request_id"] == "abcdef123456"
     assert "secret internals" not in response.text
     assert "Traceback" not in response.text
+
+
+async def test_a_lost_race_on_a_database_rule_is_a_409_problem(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/api/test/race")
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "duplicate key" not in response.text
+    assert (await client.post("/api/test/things/1")).status_code == 201
+    duplicate = await client.post("/api/test/things/1")  # fails at commit, before the response
+    assert duplicate.status_code == 409
 
 
 async def test_request_id_is_generated_when_missing_or_unsafe(client: httpx.AsyncClient) -> None:
