@@ -14,7 +14,7 @@ from tests.registry.conftest import Registry
 from tests.registry.test_organizations import assert_problem, count_orgs
 from zhdj_registry.models import Organization
 from zhdj_registry.schemas.organizations import OrganizationCreate
-from zhdj_registry.services.imports import Node, organization_values
+from zhdj_registry.services.import_organizations import Node, organization_values
 from zhdj_registry.services.organizations import new_organization
 from zhdj_registry.vocabulary import OrgKind, Sector
 

@@ -3,22 +3,18 @@
 ``Member.org_path`` copies the home organization's materialized path: a subtree's members
 (listings, counts by district) are then one indexed prefix scan on ``members`` alone, without a
 join through ``organizations``. Two writers keep it right: a transfer sets it with the new home,
-and :func:`_follow_organization_move` rewrites it (and ``Unit.supervising_org_path``) in the same
-flush whenever an organization moves to another parent.
+and ``OrganizationRepository.move_subtree`` rewrites it (with every other copied path) when an
+organization moves to another parent.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Column, Connection, Index, event, inspect, select, text, update
-from sqlalchemy.orm import Mapper
-from sqlmodel import Field, col, func
+from sqlalchemy import Column, Index, text
+from sqlmodel import Field
 
 from zhdj_registry.models.base import RegistryModel
-from zhdj_registry.models.organizations import Organization
-from zhdj_registry.models.units import Unit
 from zhdj_shared.db import JSONType, UTCDateTime, utcnow
 from zhdj_shared.ids import new_id
 
@@ -27,6 +23,13 @@ class Member(RegistryModel, table=True):
     __tablename__ = "members"
     __table_args__ = (
         Index("ix_members_org_path", "org_path", postgresql_ops={"org_path": "text_pattern_ops"}),
+        # Subtree member figures by index-only scans (migration 0005; PostgreSQL only).
+        Index(
+            "ix_members_org_path_figures",
+            "org_path",
+            postgresql_ops={"org_path": "text_pattern_ops"},
+            postgresql_include=["status", "joined_on", "left_on", "home_org_id"],
+        ).ddl_if(dialect="postgresql"),
         Index("ix_members_home_org_name", "home_org_id", "name_pinyin", "id"),
         Index("ix_members_name_pinyin_id", "name_pinyin", "id"),
         Index("uq_members_id_number", "id_number", unique=True),
@@ -123,34 +126,3 @@ class Transfer(RegistryModel, table=True):
     performed_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
-
-
-@event.listens_for(Organization, "after_update")
-def _follow_organization_move(_mapper: Mapper[Any], connection: Connection, org: Any) -> None:
-    """When an organization changes parent, re-copy the paths of members and units below it.
-
-    The organization service rewrites the subtree's own paths first (one UPDATE) and then flushes
-    the new ``parent_id``; by then every organization row holds its new path, so each dependent
-    row takes the current path of the organization it points to.
-    """
-    history = inspect(org).attrs.parent_id.history
-    if not history.has_changes() or not history.deleted or history.deleted[0] is None:
-        return
-    old_parent = connection.execute(
-        select(col(Organization.path)).where(col(Organization.id) == history.deleted[0])
-    ).scalar_one_or_none()
-    old_prefix = f"{old_parent or '/'}{org.id}/"
-    for table, org_column, path_column in (
-        (Member, col(Member.home_org_id), col(Member.org_path)),
-        (Unit, col(Unit.supervising_org_id), col(Unit.supervising_org_path)),
-    ):
-        current = (
-            select(col(Organization.path))
-            .where(col(Organization.id) == org_column)
-            .scalar_subquery()
-        )
-        connection.execute(
-            update(table)
-            .where(path_column.startswith(old_prefix, autoescape=True))
-            .values({path_column: func.coalesce(current, path_column)})
-        )

@@ -24,6 +24,13 @@ class Organization(RegistryModel, table=True):
         Index("ix_organizations_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
         Index("ix_organizations_parent_name", "parent_id", "name_pinyin"),
         Index("ix_organizations_name_pinyin_id", "name_pinyin", "id"),
+        # Subtree figures by index-only scans (migration 0005; PostgreSQL only).
+        Index(
+            "ix_organizations_path_figures",
+            "path",
+            postgresql_ops={"path": "text_pattern_ops"},
+            postgresql_include=["status", "kind", "sector", "id"],
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)

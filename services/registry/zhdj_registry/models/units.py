@@ -6,7 +6,7 @@ work coverage (工作覆盖); otherwise the unit is a blank spot (空白点).
 
 ``supervising_org_path`` copies the supervising organization's materialized path so that a
 subtree's units and coverage figures are one indexed prefix scan. It is rewritten when the
-unit changes supervisor and when an organization moves (see ``models.members``).
+unit changes supervisor and when an organization moves (``OrganizationRepository.move_subtree``).
 """
 
 from __future__ import annotations

@@ -1,18 +1,24 @@
-"""Set-at-a-time lookups for bulk import and export (chunked ``IN`` lists, keyset batches)."""
+"""Set-at-a-time lookups and writes for bulk import and export (chunked ``IN`` lists, multi-row
+``INSERT``, keyset batches)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
-from sqlmodel import col, select
+from sqlalchemy import insert
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
-from zhdj_registry.models import Organization
+from zhdj_registry.models import Member, Organization
 from zhdj_shared.pagination import after_cursor
 
 # Well under SQLite's and asyncpg's limits on bound parameters per statement.
 CHUNK = 1000
 EXPORT_BATCH = 2000
+
+M = TypeVar("M", bound=SQLModel)
 
 
 def chunks(values: Iterable[str]) -> list[list[str]]:
@@ -29,6 +35,21 @@ class BulkRepository:
         for chunk in chunks(ids):
             query = select(Organization).where(col(Organization.id).in_(chunk))
             found.update({o.id: o for o in (await self.session.exec(query)).all()})
+        return found
+
+    async def members(self, ids: Iterable[str]) -> dict[str, Member]:
+        found: dict[str, Member] = {}
+        for chunk in chunks(ids):
+            query = select(Member).where(col(Member.id).in_(chunk))
+            found.update({m.id: m for m in (await self.session.exec(query)).all()})
+        return found
+
+    async def existing_values(self, column: Any, values: Iterable[str]) -> set[str]:
+        """Which of these values the column already holds (any row, active or not)."""
+        found: set[str] = set()
+        for chunk in chunks(values):
+            query = select(col(column)).where(col(column).in_(chunk))
+            found.update(str(v) for v in (await self.session.exec(query)).all())
         return found
 
     async def active_child_names(
@@ -48,19 +69,30 @@ class BulkRepository:
             pairs.update((None, n) for n in (await self.session.exec(roots)).all())
         return pairs
 
-    async def subtree_batches(self, root_path: str | None) -> AsyncIterator[Sequence[Organization]]:
-        """Active organizations of a subtree (or all), parents before children, in batches."""
-        order = (col(Organization.depth), col(Organization.name_pinyin), col(Organization.id))
-        last: tuple[int, str, str] | None = None
+    async def insert(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
+        """One multi-row ``INSERT`` (executemany) of plain column values."""
+        if rows:
+            await self.session.exec(insert(model), params=rows)
+
+    async def batches(
+        self, query: SelectOfScalar[M], order: Sequence[Any], key: Callable[[M], Sequence[Any]]
+    ) -> AsyncIterator[Sequence[M]]:
+        """The query's rows in ``order`` (unique, ``key`` gives a row's values), in batches."""
+        last: Sequence[Any] | None = None
         while True:
-            query = select(Organization).where(col(Organization.status) == "active")
-            if root_path is not None:
-                query = query.where(col(Organization.path).startswith(root_path, autoescape=True))
-            if last is not None:
-                query = query.where(after_cursor(order, last))
-            rows = (await self.session.exec(query.order_by(*order).limit(EXPORT_BATCH))).all()
+            page = query if last is None else query.where(after_cursor(order, last))
+            rows = (await self.session.exec(page.order_by(*order).limit(EXPORT_BATCH))).all()
             if not rows:
                 return
             yield rows
-            tail = rows[-1]
-            last = (tail.depth, tail.name_pinyin, tail.id)
+            if len(rows) < EXPORT_BATCH:
+                return
+            last = key(rows[-1])
+
+    def subtree_batches(self, root_path: str | None) -> AsyncIterator[Sequence[Organization]]:
+        """Active organizations of a subtree (or all), parents before children, in batches."""
+        query = select(Organization).where(col(Organization.status) == "active")
+        if root_path is not None:
+            query = query.where(col(Organization.path).startswith(root_path, autoescape=True))
+        order = (col(Organization.depth), col(Organization.name_pinyin), col(Organization.id))
+        return self.batches(query, order, lambda o: (o.depth, o.name_pinyin, o.id))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_registry.models import Organization
+from zhdj_registry.models.members import Member
+from zhdj_registry.models.units import Unit
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
 from zhdj_shared.text import is_pinyin_query, like_escape, normalize
 
@@ -106,14 +109,27 @@ class OrganizationRepository:
         return (await self.session.exec(query.limit(1))).first()
 
     async def move_subtree(self, old_path: str, new_path: str, depth_delta: int) -> None:
-        """Rewrite the path (and depth) of a subtree root and every descendant in one statement."""
+        """Rewrite a moved subtree's paths, and every copy of them, in a few statements.
+
+        Other tables copy an organization's path for one-scan subtree queries (members'
+        ``org_path``, units' ``supervising_org_path``); a move rewrites them here, together.
+        """
+        await self._replace_prefix(
+            Organization, col(Organization.path), old_path, new_path, depth=depth_delta
+        )
+        await self._replace_prefix(Member, col(Member.org_path), old_path, new_path)
+        await self._replace_prefix(Unit, col(Unit.supervising_org_path), old_path, new_path)
+
+    async def _replace_prefix(
+        self, table: Any, column: Any, old: str, new: str, *, depth: int | None = None
+    ) -> None:
+        values: dict[Any, Any] = {column: new + func.substr(column, len(old) + 1)}
+        if depth is not None:
+            values[col(Organization.depth)] = col(Organization.depth) + depth
         statement = (
-            update(Organization)
-            .where(col(Organization.path).startswith(old_path, autoescape=True))
-            .values(
-                path=new_path + func.substr(Organization.path, len(old_path) + 1),
-                depth=Organization.depth + depth_delta,
-            )
+            update(table)
+            .where(column.startswith(old, autoescape=True))
+            .values(values)
             .execution_options(synchronize_session=False)
         )
         await self.session.exec(statement)

@@ -1,71 +1,53 @@
 """Bulk export in the import format, so that an export can be edited and imported again.
 
-Organizations come parents first; each row's ``引用`` is its id, and its parent is named by
-``上级引用`` when the parent is in the file, by ``上级组织ID`` otherwise (the subtree's root).
+Each kind (:class:`~zhdj_registry.services.imports.TabularKind`) writes its import columns; the
+``引用`` column holds the record's id. Who may export what:
+
+* organizations and units: the platform administrator everything, staff a subtree they act for,
+  named by ``within`` (:func:`staff_subtree`);
+* members: whoever may list them (``GET /members``), with personal data masked row by row unless
+  the caller manages the member.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from zhdj_registry.models import Organization
-from zhdj_registry.repositories.bulk import BulkRepository
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from zhdj_registry.repositories.organizations import OrganizationRepository
-from zhdj_registry.services.imports import ORGANIZATION_COLUMNS
 from zhdj_registry.tabular import Cell
-from zhdj_registry.vocabulary import ORG_KIND_LABELS, SECTOR_LABELS, OrgKind, Sector
 from zhdj_shared.errors import FieldError, Forbidden, NotFound, Unprocessable
 from zhdj_shared.security.authz import Principal
 from zhdj_shared.security.scopes import Role
 
-ORGANIZATION_HEADERS = [c.header for c in ORGANIZATION_COLUMNS]
+
+async def staff_subtree(
+    session: AsyncSession, principal: Principal, within: str | None
+) -> str | None:
+    """The path of the subtree to export (``None``: everything); staff must name one they act
+    for."""
+    if within is None:
+        if principal.is_admin:
+            return None
+        raise Unprocessable(
+            "name the subtree to export",
+            errors=[FieldError(field="within", message="required")],
+        )
+    root = await OrganizationRepository(session).get(within)
+    if root is None:
+        raise NotFound(f"organization {within} does not exist")
+    if not principal.has_role(Role.ORG_STAFF) or not principal.acts_for(root.ancestry()):
+        raise Forbidden("you do not act for this organization")
+    return root.path
 
 
-class OrganizationExporter:
-    def __init__(self, bulk: BulkRepository, orgs: OrganizationRepository) -> None:
-        self.bulk = bulk
-        self.orgs = orgs
-
-    async def root_path(self, principal: Principal, within: str | None) -> str | None:
-        """The subtree to export; staff must name one they act for."""
-        if within is None:
-            if principal.is_admin:
-                return None
-            raise Unprocessable(
-                "name the subtree to export",
-                errors=[FieldError(field="within", message="required")],
-            )
-        root = await self.orgs.get(within)
-        if root is None:
-            raise NotFound(f"organization {within} does not exist")
-        if not principal.has_role(Role.ORG_STAFF) or not principal.acts_for(root.ancestry()):
-            raise Forbidden("you do not act for this organization")
-        return root.path
-
-    async def rows(self, root_path: str | None) -> AsyncIterator[list[Cell]]:
-        exported: set[str] = set()
-        async for batch in self.bulk.subtree_batches(root_path):
-            for org in batch:
-                exported.add(org.id)
-                yield organization_row(org, parent_in_file=org.parent_id in exported)
-
-
-def organization_row(org: Organization, *, parent_in_file: bool) -> list[Cell]:
-    values: dict[str, Cell] = {
-        "ref": org.id,
-        "name": org.name,
-        "short_name": org.short_name,
-        "kind": ORG_KIND_LABELS[OrgKind(org.kind)],
-        "sector": SECTOR_LABELS[Sector(org.sector)],
-        "parent_id": None if parent_in_file else org.parent_id,
-        "parent_ref": org.parent_id if parent_in_file else None,
-        "area_code": org.area_code,
-        "address": org.address,
-        "contact_phone": org.contact_phone,
-        "description": org.description,
-        "established_on": org.established_on.isoformat() if org.established_on else None,
-    }
-    return [values[c.field] for c in ORGANIZATION_COLUMNS]
+def iso(value: object) -> Cell:
+    """Dates as YYYY-MM-DD, numbers as text, ``None`` as an empty cell."""
+    if value is None:
+        return None
+    isoformat = getattr(value, "isoformat", None)
+    return str(isoformat()) if isoformat is not None else str(value)
 
 
 async def collect(rows: AsyncIterator[Sequence[Cell]]) -> list[Sequence[Cell]]:

@@ -109,7 +109,7 @@ class MemberService:
     async def list_page(
         self, principal: Principal, filters: MemberFilters, within: str | None, page: PageParams
     ) -> tuple[list[Member], str | None]:
-        scope = await self._visible_paths(principal, within)
+        scope = await self.visible_paths(principal, within)
         if scope == ():
             return [], None
         filters = MemberFilters(
@@ -121,7 +121,7 @@ class MemberService:
         )
         return await self.repository.list_page(filters, limit=page.limit, cursor=page.cursor)
 
-    async def _visible_paths(
+    async def visible_paths(
         self, principal: Principal, within: str | None
     ) -> tuple[str, ...] | None:
         """Path prefixes the caller may list (None: everywhere)."""
@@ -142,7 +142,7 @@ class MemberService:
         home = await self._active_org(data.home_org_id, "home_org_id")
         require_manages(principal, home.ancestry(), "the home organization")
         values = data.model_dump(mode="python")
-        _check_consistency(values)
+        check_consistency(values)
         await self._check_unique(values, exclude_id=None)
         key = pinyin_key(data.name)
         member = Member(
@@ -164,7 +164,7 @@ class MemberService:
             if field in changes:
                 changes[field] = _code(changes[field])
         merged = {**member.model_dump(), **changes}
-        _check_consistency(merged)
+        check_consistency(merged)
         await self._check_unique(changes, exclude_id=member.id)
         if "name" in changes and changes["name"] != member.name:
             key = pinyin_key(changes["name"])
@@ -352,7 +352,7 @@ def _code(value: object) -> str | None:
     return None if value is None else str(getattr(value, "value", value))
 
 
-def _check_consistency(values: dict[str, object]) -> None:
+def check_consistency(values: dict[str, object]) -> None:
     """Dates in order, probationary members not converted, and the ID number agreeing."""
     errors: list[FieldError] = []
     joined, converted = values.get("joined_on"), values.get("converted_on")

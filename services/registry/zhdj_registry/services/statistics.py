@@ -81,13 +81,14 @@ class StatisticsService:
         if within is not None:
             root = await self.organizations.get(within)
             scope, path = Scope(org_id=root.id, name=root.name), root.path
+        member_rows = await self.statistics.member_figures(path, on)  # one scan, used twice
         return RegistryStatistics(
             scope=scope,
             on=on,
             organizations=await self._organizations(path),
-            members=await self._members(path, on),
+            members=self._members(member_rows),
             alliances=await self._alliances(path, on),
-            alliance_coverage=await self._alliance_coverage(path, on),
+            alliance_coverage=await self._alliance_coverage(path, on, member_rows),
             unit_coverage=await self._unit_coverage(path),
         )
 
@@ -103,8 +104,8 @@ class StatisticsService:
             by_sector=_counts(by_sector, _labels(SECTOR_LABELS.items())),
         )
 
-    async def _members(self, path: str | None, on: date) -> MemberFigures:
-        by_status = Counter(dict(await self.statistics.members_by_status(path, on)))
+    def _members(self, rows: list[tuple[str, int, int]]) -> MemberFigures:
+        by_status = Counter({status: n for status, n, _ in rows})
         return MemberFigures(
             total=sum(by_status.values()),
             by_status=_counts(by_status, _labels(MEMBER_STATUS_LABELS.items())),
@@ -130,12 +131,14 @@ class StatisticsService:
             ],
         )
 
-    async def _alliance_coverage(self, path: str | None, on: date) -> AllianceCoverage:
+    async def _alliance_coverage(
+        self, path: str | None, on: date, member_rows: list[tuple[str, int, int]]
+    ) -> AllianceCoverage:
         covered, total = await self.statistics.organizations_covered_by_alliances(
             path, on, GRASSROOTS_KINDS
         )
-        members_covered = await self.statistics.members_covered_by_alliances(path, on)
-        members = sum(n for _, n in await self.statistics.members_by_status(path, on))
+        members_covered = sum(c for _, _, c in member_rows)
+        members = sum(n for _, n, _ in member_rows)
         return AllianceCoverage(
             organizations_covered=covered,
             grassroots_organizations=total,
