@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
+from sqlalchemy import ColumnElement, or_
 
 _ASCII_QUERY = re.compile(r"^[a-z0-9 ]+$")
 
@@ -54,3 +56,25 @@ def is_pinyin_query(query: str) -> bool:
 
 def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# From this many letters on, a pinyin query also matches inside the keys: names often start
+# with a common prefix (中共..., ...街道) that the user does not type.
+CONTAINS_FROM_LETTERS = 3
+
+
+def name_search(name: Any, pinyin: Any, initials: Any, query: str) -> ColumnElement[bool]:
+    """The one name filter of every list: Chinese text anywhere in the name; Latin letters as a
+    prefix of the full pinyin or of the initials (``hnd`` finds 红纽带), or anywhere in them from
+    three letters on (``nyfz`` finds 示范市农业发展集团...)."""
+    text = normalize(query)
+    in_name: ColumnElement[bool] = name.like(f"%{like_escape(text)}%", escape="\\")
+    if not is_pinyin_query(text):
+        return in_name
+    letters = like_escape(text.lower().replace(" ", ""))
+    pattern = f"%{letters}%" if len(letters) >= CONTAINS_FROM_LETTERS else f"{letters}%"
+    return or_(
+        pinyin.like(pattern, escape="\\"),
+        initials.like(pattern, escape="\\"),
+        in_name,
+    )

@@ -23,7 +23,7 @@ from zhdj_registry.models import (
     Organization,
 )
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
-from zhdj_shared.text import is_pinyin_query, like_escape, normalize
+from zhdj_shared.text import name_search
 
 
 @dataclass(frozen=True)
@@ -322,19 +322,12 @@ def _alliance_conditions(filters: AllianceFilters) -> list[ColumnElement[bool]]:
             )
         )
     if filters.name:
-        conditions.append(alliance_name_matches(filters.name))
+        conditions.append(
+            name_search(
+                col(Alliance.name),
+                col(Alliance.name_pinyin),
+                col(Alliance.name_initials),
+                filters.name,
+            )
+        )
     return conditions
-
-
-def alliance_name_matches(query: str) -> ColumnElement[bool]:
-    """Chinese text, full pinyin or initials anywhere in the name (``hnd`` finds 红纽带)."""
-    text = normalize(query)
-    contains = col(Alliance.name).like(f"%{like_escape(text)}%", escape="\\")
-    if not is_pinyin_query(text):
-        return contains
-    letters = like_escape(text.lower().replace(" ", ""))
-    return or_(
-        col(Alliance.name_pinyin).like(f"%{letters}%", escape="\\"),
-        col(Alliance.name_initials).like(f"%{letters}%", escape="\\"),
-        contains,
-    )

@@ -12,9 +12,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_registry.models import Member, Organization, Position, Transfer
-from zhdj_registry.repositories.units import name_search
 from zhdj_shared.errors import FieldError, Unprocessable
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
+from zhdj_shared.text import name_search
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,12 @@ class MemberRepository:
             conditions.append(col(Member.status) == filters.status)
         if filters.name:
             conditions.append(
-                name_search(Member.name, Member.name_pinyin, Member.name_initials, filters.name)
+                name_search(
+                    col(Member.name),
+                    col(Member.name_pinyin),
+                    col(Member.name_initials),
+                    filters.name,
+                )
             )
         return conditions
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,7 +14,7 @@ from zhdj_registry.models import Organization
 from zhdj_registry.models.members import Member
 from zhdj_registry.models.units import Unit
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
-from zhdj_shared.text import is_pinyin_query, like_escape, normalize
+from zhdj_shared.text import name_search
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,14 @@ class OrganizationRepository:
         if filters.max_depth is not None:
             conditions.append(col(Organization.depth) <= filters.max_depth)
         if filters.name:
-            conditions.append(name_matches(filters.name))
+            conditions.append(
+                name_search(
+                    col(Organization.name),
+                    col(Organization.name_pinyin),
+                    col(Organization.name_initials),
+                    filters.name,
+                )
+            )
         return conditions
 
     async def active_children_count(self, org_id: str) -> int:
@@ -149,16 +156,3 @@ class OrganizationRepository:
             .limit(limit + 1)
         )
         return list((await self.session.exec(query)).all())
-
-
-def name_matches(query: str) -> ColumnElement[bool]:
-    """Chinese text matches anywhere in the name; Latin letters match pinyin/initials prefixes."""
-    text = normalize(query)
-    if is_pinyin_query(text):
-        letters = like_escape(text.lower().replace(" ", ""))
-        return or_(
-            col(Organization.name_pinyin).like(f"{letters}%", escape="\\"),
-            col(Organization.name_initials).like(f"{letters}%", escape="\\"),
-            col(Organization.name).like(f"%{like_escape(text)}%", escape="\\"),
-        )
-    return col(Organization.name).like(f"%{like_escape(text)}%", escape="\\")

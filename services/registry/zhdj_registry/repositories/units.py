@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import col, select
@@ -11,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_registry.models import Unit
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
-from zhdj_shared.text import is_pinyin_query, like_escape, normalize
+from zhdj_shared.text import name_search
 
 
 @dataclass(frozen=True)
@@ -32,20 +31,6 @@ class CoverageRow:
     units: int
     organization: int
     work: int
-
-
-def name_search(name: Any, pinyin: Any, initials: Any, query: str) -> ColumnElement[bool]:
-    """Chinese text anywhere in the name; Latin letters as a pinyin or initials prefix."""
-    text = normalize(query)
-    in_name = col(name).like(f"%{like_escape(text)}%", escape="\\")
-    if not is_pinyin_query(text):
-        return in_name
-    letters = like_escape(text.lower().replace(" ", ""))
-    return or_(
-        col(pinyin).like(f"{letters}%", escape="\\"),
-        col(initials).like(f"{letters}%", escape="\\"),
-        in_name,
-    )
 
 
 def _work_covered() -> ColumnElement[bool]:
@@ -114,7 +99,9 @@ class UnitRepository:
             conditions.append(coverage_condition(filters.coverage))
         if filters.name:
             conditions.append(
-                name_search(Unit.name, Unit.name_pinyin, Unit.name_initials, filters.name)
+                name_search(
+                    col(Unit.name), col(Unit.name_pinyin), col(Unit.name_initials), filters.name
+                )
             )
         return conditions
 

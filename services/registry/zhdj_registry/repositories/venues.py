@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_registry.models import Alliance, AllianceVenue, Organization, Venue
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
-from zhdj_shared.text import is_pinyin_query, like_escape, normalize
+from zhdj_shared.text import name_search
 
 
 @dataclass(frozen=True)
@@ -111,18 +111,12 @@ def _conditions(filters: VenueFilters) -> list[ColumnElement[bool]]:
             )
         )
     if filters.name:
-        conditions.append(_name_matches(filters.name))
+        conditions.append(
+            name_search(
+                col(Venue.name),
+                col(Venue.name_pinyin),
+                col(Venue.name_initials),
+                filters.name,
+            )
+        )
     return conditions
-
-
-def _name_matches(query: str) -> ColumnElement[bool]:
-    text = normalize(query)
-    contains = col(Venue.name).like(f"%{like_escape(text)}%", escape="\\")
-    if not is_pinyin_query(text):
-        return contains
-    letters = like_escape(text.lower().replace(" ", ""))
-    return or_(
-        col(Venue.name_pinyin).like(f"%{letters}%", escape="\\"),
-        col(Venue.name_initials).like(f"%{letters}%", escape="\\"),
-        contains,
-    )

@@ -6,13 +6,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, func, or_
+from sqlalchemy import ColumnElement, exists, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_registry.models import Organization, VolunteerClaim, VolunteerPost, VolunteerTeam
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
-from zhdj_shared.text import is_pinyin_query, like_escape, normalize
+from zhdj_shared.text import name_search
 
 
 @dataclass(frozen=True)
@@ -124,18 +124,12 @@ def _conditions(filters: TeamFilters) -> list[ColumnElement[bool]]:
             )
         )
     if filters.name:
-        conditions.append(_name_matches(filters.name))
+        conditions.append(
+            name_search(
+                col(VolunteerTeam.name),
+                col(VolunteerTeam.name_pinyin),
+                col(VolunteerTeam.name_initials),
+                filters.name,
+            )
+        )
     return conditions
-
-
-def _name_matches(query: str) -> ColumnElement[bool]:
-    text = normalize(query)
-    contains = col(VolunteerTeam.name).like(f"%{like_escape(text)}%", escape="\\")
-    if not is_pinyin_query(text):
-        return contains
-    letters = like_escape(text.lower().replace(" ", ""))
-    return or_(
-        col(VolunteerTeam.name_pinyin).like(f"%{letters}%", escape="\\"),
-        col(VolunteerTeam.name_initials).like(f"%{letters}%", escape="\\"),
-        contains,
-    )
