@@ -27,26 +27,29 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-import asyncpg
+from common import (
+    Processes,
+    admin_token,
+    free_port,
+    fresh_database,
+    percentile,
+    start_gateway,
+    start_registry,
+    wait_http,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-PG_ADMIN_DSN = os.environ.get("ZHDJ_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "zhdj_bench_registry"
 ORG_PATH = "/api/registry/organizations/demo-city"
-ADMIN_PASSWORD = "Bench-admin-2026"  # noqa: S105 - throwaway password, throwaway database
 
 
 @dataclass
@@ -87,119 +90,7 @@ def _path() -> str:
     return os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-async def fresh_database() -> str:
-    connection = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await connection.execute(
-            f"CREATE DATABASE \"{DATABASE}\" ENCODING 'UTF8' TEMPLATE template0 "
-            "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
-        )
-    finally:
-        await connection.close()
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    return f"{base}/{DATABASE}"
-
-
 # -- processes ------------------------------------------------------------------------------------
-
-
-class Processes:
-    """Every process this script starts, stopped (by its own handle) at the end."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.started: list[subprocess.Popen[bytes]] = []
-
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = (self.tmp / f"{name}.log").open("wb")
-        process = subprocess.Popen(
-            argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.tmp
-        )
-        self.started.append(process)
-        return process
-
-    def stop_all(self) -> None:
-        for process in reversed(self.started):
-            if process.poll() is None:
-                process.terminate()
-        for process in reversed(self.started):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{url}: the process exited; its log:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local URL
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit(f"{url} did not answer in {timeout} s; log:\n{log.read_text()[-3000:]}")
-
-
-def base_env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHDJ_")}
-    env.update(
-        {
-            "ZHDJ_ENV": "development",
-            "ZHDJ_DATA_DIR": str(tmp / "data"),
-            "ZHDJ_ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "ZHDJ_LOG_LEVEL": "INFO",
-        }
-    )
-    return env
-
-
-def start_gateway(procs: Processes, port: int, registry_port: int) -> subprocess.Popen[bytes]:
-    env = base_env(procs.tmp)
-    env.update(
-        {
-            "ZHDJ_GATEWAY_PORT": str(port),
-            "ZHDJ_GATEWAY_REGISTRY_URL": f"http://127.0.0.1:{registry_port}",
-            # Limits far above the load: the limiter runs (its cost is measured), never refuses.
-            "ZHDJ_GATEWAY_RATE_LIMIT_PER_IP": "1000000",
-            "ZHDJ_GATEWAY_RATE_LIMIT_IP_BURST": "1000000",
-            "ZHDJ_GATEWAY_RATE_LIMIT_PER_CLIENT": "1000000",
-            "ZHDJ_GATEWAY_RATE_LIMIT_CLIENT_BURST": "1000000",
-        }
-    )
-    process = procs.start("gateway", [PYTHON, "-m", "zhdj_gateway"], env)
-    wait_http(f"http://127.0.0.1:{port}/healthz", process, procs.tmp / "gateway.log")
-    return process
-
-
-def start_registry(
-    procs: Processes, port: int, gateway_port: int, url: str
-) -> subprocess.Popen[bytes]:
-    env = base_env(procs.tmp)
-    env.update(
-        {
-            "ZHDJ_REGISTRY_PORT": str(port),
-            "ZHDJ_REGISTRY_DATABASE_URL": url,
-            "ZHDJ_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}",
-            "ZHDJ_REGISTRY_LOAD_DEMO_DATA": "true",
-        }
-    )
-    process = procs.start("registry", [PYTHON, "-m", "zhdj_registry"], env)
-    wait_http(f"http://127.0.0.1:{port}/healthz", process, procs.tmp / "registry.log")
-    return process
 
 
 def start_nginx(procs: Processes, port: int, registry_port: int) -> subprocess.Popen[bytes]:
@@ -250,20 +141,6 @@ def reset_peak(pid: int) -> bool:
 
 
 # -- load -----------------------------------------------------------------------------------------
-
-
-def admin_token(gateway: str) -> str:
-    import json
-    import urllib.parse
-    import urllib.request
-
-    form = urllib.parse.urlencode(
-        {"grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD}
-    ).encode()
-    request = urllib.request.Request(f"{gateway}/auth/token", data=form, method="POST")  # noqa: S310
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - local URL
-        token: str = json.loads(response.read())["access_token"]
-    return token
 
 
 def wrk(url: str, token: str, connections: int, seconds: int) -> tuple[float, int]:
@@ -328,11 +205,6 @@ async def paced(
     return latencies, errors
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
 # -- the run --------------------------------------------------------------------------------------
 
 
@@ -340,7 +212,7 @@ def percentile(values: list[float], q: float) -> float:
 def platform(tmp: Path) -> Iterator[tuple[dict[str, str], dict[str, int]]]:
     procs = Processes(tmp)
     try:
-        database_url = asyncio.run(fresh_database())
+        database_url = asyncio.run(fresh_database(DATABASE))
         gateway_port, registry_port, nginx_port = free_port(), free_port(), free_port()
         gateway = start_gateway(procs, gateway_port, registry_port)
         registry = start_registry(procs, registry_port, gateway_port, database_url)

@@ -21,16 +21,15 @@ class Organization(RegistryModel, table=True):
     __tablename__ = "organizations"
     __table_args__ = (
         # text_pattern_ops: LIKE 'prefix%' uses the index whatever the database collation.
-        Index("ix_organizations_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
-        Index("ix_organizations_parent_name", "parent_id", "name_pinyin"),
-        Index("ix_organizations_name_pinyin_id", "name_pinyin", "id"),
-        # Subtree figures by index-only scans (migration 0005; PostgreSQL only).
+        # INCLUDE (PostgreSQL, migration 0005): subtree figures are index-only scans.
         Index(
-            "ix_organizations_path_figures",
+            "ix_organizations_path",
             "path",
             postgresql_ops={"path": "text_pattern_ops"},
             postgresql_include=["status", "kind", "sector", "id"],
-        ).ddl_if(dialect="postgresql"),
+        ),
+        Index("ix_organizations_parent_name", "parent_id", "name_pinyin"),
+        Index("ix_organizations_name_pinyin_id", "name_pinyin", "id"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
