@@ -15,6 +15,7 @@ from zhdj_registry.models.alliances import Alliance, AllianceDesignation, Allian
 from zhdj_registry.models.members import Member
 from zhdj_registry.models.units import Unit
 from zhdj_registry.services.statistics import GRASSROOTS_KINDS
+from zhdj_shared.clock import today_in_china
 
 ON = date(2026, 6, 30)
 
@@ -28,20 +29,37 @@ def in_scope(path: str, prefix: str | None) -> bool:
     return prefix is None or path.startswith(prefix)
 
 
-def in_force(member: Member) -> bool:
-    joined = member.joined_on is None or member.joined_on <= ON
-    return joined and (member.left_on is None or member.left_on > ON)
+def in_force(member: Member, on: date) -> bool:
+    joined = member.joined_on is None or member.joined_on <= on
+    return joined and (member.left_on is None or member.left_on > on)
 
 
 @pytest.mark.parametrize("within", [None, "demo-d-xinhua", "demo-s-xinhua-chaoyang"])
-async def test_figures_equal_the_rows(demo_registry: Registry, within: str | None) -> None:
+@pytest.mark.parametrize("when", ["past", "today"])
+async def test_figures_equal_the_rows(
+    demo_registry: Registry, within: str | None, when: str
+) -> None:
+    """A past date (members counted by a scan) and today (the default date: members summed
+    from the per-organization rollup ``org_member_counts``), after some members left."""
+    for member_id in ("demo-m-0001", "demo-m-0002"):
+        left = await demo_registry.client.post(
+            f"/api/registry/members/{member_id}/leave",
+            json={"left_on": "2026-01-15", "reason": "deceased"},
+            headers=demo_registry.as_admin(),
+        )
+        assert left.status_code == 200, left.text
+    params = {"within": within} if within else {}
+    if when == "past":
+        params["on"] = ON.isoformat()
     response = await demo_registry.client.get(
         "/api/registry/statistics",
-        params={"on": ON.isoformat(), **({"within": within} if within else {})},
+        params=params,
         headers=demo_registry.as_resident(),  # aggregates are public figures
     )
     assert response.status_code == 200, response.text
     figures = response.json()
+    on = ON if when == "past" else today_in_china()
+    assert figures["on"] == on.isoformat()
 
     orgs = {o.id: o for o in await rows(demo_registry, Organization)}
     prefix = orgs[within].path if within else None
@@ -53,7 +71,9 @@ async def test_figures_equal_the_rows(demo_registry: Registry, within: str | Non
     assert by_sector == dict(Counter(o.sector for o in scoped))
 
     members = [
-        m for m in await rows(demo_registry, Member) if in_force(m) and in_scope(m.org_path, prefix)
+        m
+        for m in await rows(demo_registry, Member)
+        if in_force(m, on) and in_scope(m.org_path, prefix)
     ]
     assert figures["members"]["total"] == len(members)
     assert figures["members"]["total"] > 0
@@ -64,7 +84,7 @@ async def test_figures_equal_the_rows(demo_registry: Registry, within: str | Non
         a
         for a in await rows(demo_registry, Alliance)
         if a.status != "dissolved"
-        and a.founded_on <= ON
+        and a.founded_on <= on
         and in_scope(orgs[a.lead_org_id].path, prefix)
     ]
     assert figures["alliances"]["total"] == len(alliances)
@@ -79,11 +99,11 @@ async def test_figures_equal_the_rows(demo_registry: Registry, within: str | Non
     }
     assert figures["alliances"]["demonstration_sites"] == len(sites)
 
-    live = {a.id for a in all_alliances.values() if a.status != "dissolved" and a.founded_on <= ON}
+    live = {a.id for a in all_alliances.values() if a.status != "dissolved" and a.founded_on <= on}
     covered = {
         m.org_id
         for m in await rows(demo_registry, AllianceMember)
-        if m.alliance_id in live and m.joined_on <= ON and (m.left_on is None or m.left_on > ON)
+        if m.alliance_id in live and m.joined_on <= on and (m.left_on is None or m.left_on > on)
     } | {all_alliances[a].lead_org_id for a in live}
     grassroots = [o for o in scoped if o.kind in GRASSROOTS_KINDS]
     coverage = figures["alliance_coverage"]

@@ -17,7 +17,7 @@ from zhdj_registry.models.alliances import (
     SupplyDemandMatch,
 )
 from zhdj_registry.models.grids import Grid, Household
-from zhdj_registry.models.members import Member, Position, Transfer
+from zhdj_registry.models.members import Member, OrgMemberCount, Position, Transfer
 from zhdj_registry.models.organizations import Organization
 from zhdj_registry.models.units import Unit
 from zhdj_registry.models.venues import AllianceVenue, Venue
@@ -40,6 +40,7 @@ __all__ = [
     "Grid",
     "Household",
     "Member",
+    "OrgMemberCount",
     "Organization",
     "Position",
     "SupplyDemandItem",

@@ -5,13 +5,18 @@
 join through ``organizations``. Two writers keep it right: a transfer sets it with the new home,
 and ``OrganizationRepository.move_subtree`` rewrites it (with every other copied path) when an
 organization moves to another parent.
+
+``OrgMemberCount`` is a rollup of the members on the rolls (``left_on`` null) per home
+organization and status, kept exact by database triggers on ``members`` (migration 0006) so that
+every writer (the services, bulk imports, ``COPY``) maintains it without knowing of it: a
+subtree's members today are then a sum over its organizations rather than a count of its members.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, text
+from sqlalchemy import Column, Index, Integer, text
 from sqlmodel import Field
 
 from zhdj_registry.models.base import RegistryModel
@@ -126,3 +131,17 @@ class Transfer(RegistryModel, table=True):
     performed_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class OrgMemberCount(RegistryModel, table=True):
+    """Members with ``left_on`` null per home organization and status (triggers, 0006).
+
+    Written only by the triggers on ``members``: never by the application. A row whose count
+    fell to zero stays (at zero).
+    """
+
+    __tablename__ = "org_member_counts"
+
+    org_id: str = Field(foreign_key="organizations.id", primary_key=True, max_length=64)
+    status: str = Field(primary_key=True, max_length=16)
+    members: int = Field(sa_column=Column(Integer, nullable=False))

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_registry.models import Organization
 from zhdj_registry.models.alliances import Alliance, AllianceDesignation, AllianceMember
-from zhdj_registry.models.members import Member
+from zhdj_registry.models.members import Member, OrgMemberCount
 from zhdj_registry.repositories.alliances import member_on
 
 
@@ -124,3 +124,24 @@ class StatisticsRepository:
             .group_by(col(Member.status))
         )
         return [(s, int(n), int(c)) for s, n, c in (await self.session.exec(query)).all()]
+
+    async def member_figures_today(
+        self, path: str | None, today: date
+    ) -> list[tuple[str, int, int]]:
+        """``member_figures(path, today)`` from the rollup ``org_member_counts``: a sum over the
+        scope's organizations (an index-only scan of ``ix_organizations_path``) instead of a
+        count of its members.
+
+        Exact because no member's ``joined_on`` or ``left_on`` lies after today (the members
+        service and the import refuse future dates): today, a member is in force exactly when
+        ``left_on`` is null, and the rollup counts those by home organization, whose path the
+        member's ``org_path`` copies."""
+        members = col(OrgMemberCount.members)
+        covered = func.sum(members).filter(col(OrgMemberCount.org_id).in_(_covered_org_ids(today)))
+        query = select(col(OrgMemberCount.status), func.sum(members), covered).where(members > 0)
+        if path is not None:
+            query = query.join(
+                Organization, col(Organization.id) == col(OrgMemberCount.org_id)
+            ).where(_within(Organization.path, path))
+        query = query.group_by(col(OrgMemberCount.status))
+        return [(s, int(n), int(c or 0)) for s, n, c in (await self.session.exec(query)).all()]

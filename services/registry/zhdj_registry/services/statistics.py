@@ -35,6 +35,7 @@ from zhdj_registry.vocabulary import (
     AllianceStatus,
     OrgKind,
 )
+from zhdj_shared.clock import today_in_china
 
 GRASSROOTS_KINDS = frozenset(
     kind.value
@@ -81,7 +82,7 @@ class StatisticsService:
         if within is not None:
             root = await self.organizations.get(within)
             scope, path = Scope(org_id=root.id, name=root.name), root.path
-        member_rows = await self.statistics.member_figures(path, on)  # one scan, used twice
+        member_rows = await self._member_rows(path, on)  # used twice
         return RegistryStatistics(
             scope=scope,
             on=on,
@@ -91,6 +92,14 @@ class StatisticsService:
             alliance_coverage=await self._alliance_coverage(path, on, member_rows),
             unit_coverage=await self._unit_coverage(path),
         )
+
+    async def _member_rows(self, path: str | None, on: date) -> list[tuple[str, int, int]]:
+        """Today's figures from the per-organization rollup (no member has a future
+        ``joined_on`` or ``left_on``: the members service refuses them); other dates by a
+        scan of the scope's members."""
+        if on == today_in_china():
+            return await self.statistics.member_figures_today(path, on)
+        return await self.statistics.member_figures(path, on)
 
     async def _organizations(self, path: str | None) -> OrganizationFigures:
         by_kind: Counter[str] = Counter()
