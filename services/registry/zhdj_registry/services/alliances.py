@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from zhdj_registry.models import (
@@ -111,14 +112,20 @@ class AllianceService:
             for i in ids
         }
 
+    async def within_path(self, within: str | None) -> str | None:
+        """The path of a ``within`` organization (subtree filters of every alliance-side list)."""
+        if within is None:
+            return None
+        root = await self.repository.organization(within)
+        if root is None:
+            raise NotFound(f"organization {within} does not exist")
+        return root.path
+
     async def list_page(
         self, filters: AllianceFilters, within: str | None, page: PageParams
     ) -> tuple[list[Alliance], str | None]:
         if within is not None:
-            root = await self.repository.organization(within)
-            if root is None:
-                raise NotFound(f"organization {within} does not exist")
-            filters = AllianceFilters(**{**filters.__dict__, "within_path": root.path})
+            filters = replace(filters, within_path=await self.within_path(within))
         return await self.repository.list_page(filters, limit=page.limit, cursor=page.cursor)
 
     # --- alliance ------------------------------------------------------------------------------
@@ -236,13 +243,7 @@ class AllianceService:
     async def designations_by_year(
         self, year: int | None, within: str | None
     ) -> list[tuple[AllianceDesignation, Alliance]]:
-        path = None
-        if within is not None:
-            root = await self.repository.organization(within)
-            if root is None:
-                raise NotFound(f"organization {within} does not exist")
-            path = root.path
-        return await self.repository.designations_by_year(year, path)
+        return await self.repository.designations_by_year(year, await self.within_path(within))
 
     # --- members -------------------------------------------------------------------------------
 

@@ -41,10 +41,7 @@ class VenueService:
         self, filters: VenueFilters, within: str | None, page: PageParams
     ) -> tuple[list[Venue], str | None]:
         if within is not None:
-            root = await self.alliances.repository.organization(within)
-            if root is None:
-                raise NotFound(f"organization {within} does not exist")
-            filters = replace(filters, within_path=root.path)
+            filters = replace(filters, within_path=await self.alliances.within_path(within))
         return await self.repository.list_page(filters, limit=page.limit, cursor=page.cursor)
 
     async def create(self, principal: Principal, data: VenueCreate) -> Venue:

@@ -62,10 +62,7 @@ class VolunteerTeamService:
         self, filters: TeamFilters, within: str | None, page: PageParams
     ) -> tuple[list[VolunteerTeam], str | None]:
         if within is not None:
-            root = await self.alliances.repository.organization(within)
-            if root is None:
-                raise NotFound(f"organization {within} does not exist")
-            filters = replace(filters, within_path=root.path)
+            filters = replace(filters, within_path=await self.alliances.within_path(within))
         return await self.repository.list_page(filters, limit=page.limit, cursor=page.cursor)
 
     async def create(self, principal: Principal, data: TeamCreate) -> VolunteerTeam:
