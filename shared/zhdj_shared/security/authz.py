@@ -59,6 +59,11 @@ class Principal:
     def has_role(self, *roles: str) -> bool:
         return self.is_admin or any(r in self.roles for r in roles)
 
+    def manages(self, ancestry: Iterable[str]) -> bool:
+        """Staff (or an administrator) acting for the organization or one above it: the rule
+        for writing an organization's data and reading its members' personal data."""
+        return self.has_role(Role.ORG_STAFF) and self.acts_for(ancestry)
+
     def acts_for(self, ancestry: Iterable[str]) -> bool:
         """True when the principal acts for the organization whose root-to-self path is given."""
         return self.is_admin or any(org_id in self.orgs for org_id in ancestry)

@@ -6,14 +6,11 @@ from collections.abc import Sequence
 
 from zhdj_shared.errors import Forbidden
 from zhdj_shared.security.authz import Principal
-from zhdj_shared.security.scopes import Role
 
 
 def manages(principal: Principal, ancestry: Sequence[str]) -> bool:
     """Staff acting for the organization (root-to-self ``ancestry``) or above it, or an admin."""
-    return principal.is_admin or (
-        principal.has_role(Role.ORG_STAFF) and principal.acts_for(ancestry)
-    )
+    return principal.manages(ancestry)
 
 
 def require_manages(principal: Principal, ancestry: Sequence[str], what: str) -> None:

@@ -16,26 +16,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from zhdj_registry.models import Alliance, Organization
 from zhdj_registry.repositories.alliances import AllianceRepository
+from zhdj_shared.clock import today_in_china
 from zhdj_shared.errors import Forbidden, NotFound
 from zhdj_shared.security.authz import Principal
 from zhdj_shared.security.scopes import Role
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
 
 def today() -> date:
     """The business date (Asia/Shanghai)."""
-    return datetime.now(SHANGHAI).date()
+    return today_in_china()
 
 
 def acts_for_org(principal: Principal, org: Organization) -> bool:
     """Staff acting for ``org`` or an organization above it (administrators always)."""
-    return principal.has_role(Role.ORG_STAFF) and principal.acts_for(org.ancestry())
+    return principal.manages(org.ancestry())
 
 
 def is_superior(principal: Principal) -> bool:

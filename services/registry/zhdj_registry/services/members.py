@@ -19,8 +19,7 @@ each is a row of its own, and the member's ``org_path`` follows the new home org
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
@@ -43,6 +42,7 @@ from zhdj_registry.vocabulary import (
     MemberStatus,
     OrgStatus,
 )
+from zhdj_shared.clock import today_in_china
 from zhdj_shared.db import utcnow
 from zhdj_shared.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from zhdj_shared.ids import new_id
@@ -51,11 +51,9 @@ from zhdj_shared.security.authz import Principal
 from zhdj_shared.security.scopes import Role
 from zhdj_shared.text import pinyin_key
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
 
 def today() -> date:
-    return datetime.now(SHANGHAI).date()
+    return today_in_china()
 
 
 def is_self(principal: Principal, member: Member) -> bool:

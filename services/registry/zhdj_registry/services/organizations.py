@@ -19,6 +19,7 @@ from zhdj_registry.schemas.organizations import (
     OrganizationMove,
     OrganizationUpdate,
 )
+from zhdj_registry.services.acting import require_manages
 from zhdj_registry.vocabulary import (
     ALLOWED_PARENT_KINDS,
     ORG_KIND_LABELS,
@@ -31,7 +32,6 @@ from zhdj_shared.errors import Conflict, FieldError, Forbidden, NotFound, Unproc
 from zhdj_shared.ids import new_id
 from zhdj_shared.pagination import PageParams
 from zhdj_shared.security.authz import Principal
-from zhdj_shared.security.scopes import Role
 from zhdj_shared.text import pinyin_key
 
 # A nested tree view beyond this many nodes must be paged through the list instead.
@@ -225,8 +225,7 @@ def new_organization(
 
 
 def _require_acts_for(principal: Principal, org: Organization) -> None:
-    if not principal.has_role(Role.ORG_STAFF) or not principal.acts_for(org.ancestry()):
-        raise Forbidden("you do not act for this organization or any organization above it")
+    require_manages(principal, org.ancestry(), "this organization")
 
 
 def _check_parent_kind(kind: OrgKind, parent: Organization | None) -> None:
