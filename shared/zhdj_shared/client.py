@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -37,7 +38,10 @@ class ServiceClient:
         deadline: float = 15.0,
         retries: int = 2,
         transport: httpx.AsyncBaseTransport | None = None,
+        token_source: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
+        """``token_source`` replaces the token endpoint (tests serve an upstream in-process
+        and mint its tokens with the test keys); by default the client-credentials grant runs."""
         self._http = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
@@ -51,11 +55,14 @@ class ServiceClient:
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
+        self._token_source = token_source
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
     async def _access_token(self) -> str | None:
+        if self._token_source is not None:
+            return await self._token_source()
         if self._client_id is None or self._client_secret is None:
             return None
         if self._token and time.time() < self._token_expires - TOKEN_REFRESH_MARGIN_SECONDS:

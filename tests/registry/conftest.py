@@ -14,7 +14,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from tests.support.databases import IsolatedDatabase, isolated, migrated_url
 from tests.support.tokens import TestKeys
 from zhdj_registry.app import MIGRATIONS_DIR, create_app
-from zhdj_registry.demo import load_demo
 from zhdj_registry.settings import RegistrySettings
 from zhdj_shared.db import Database, get_session
 
@@ -47,19 +46,6 @@ class Registry:
 
     def session(self) -> AsyncSession:
         return self.db.sessionmaker()
-
-
-@pytest.fixture(scope="session")
-async def registry_demo_database(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Database]:
-    """A second database with every demo loader's rows, loaded and committed once per session."""
-    tmp: Path = tmp_path_factory.mktemp(f"registry-demo-{backend}")
-    database = Database(await migrated_url("registry-demo", backend, MIGRATIONS_DIR, tmp))
-    async for session in database.unit_of_work():
-        await load_demo(session)
-    yield database
-    await database.dispose()
 
 
 @asynccontextmanager

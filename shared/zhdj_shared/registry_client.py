@@ -1,0 +1,99 @@
+"""The registry, as the other services see it: organizations, their ancestry, and any other
+read through the gateway with the calling service's own client credentials.
+
+One client per process (``app.state.registry``), built from the settings by
+:meth:`RegistryClient.from_settings`. Answers are plain JSON (``dict``/``list``): each service
+reads only the fields it needs, so a registry release that adds fields breaks nobody.
+
+Failures are explicit: an unknown organization is ``None`` (the caller decides whether that is a
+404 or a 422), and the registry being unreachable or failing is :class:`ServiceUnavailable`
+(503), never an empty answer that would look like "no data".
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, Request
+
+from zhdj_shared.client import ServiceClient
+from zhdj_shared.errors import ServiceUnavailable
+from zhdj_shared.security.scopes import Scope
+from zhdj_shared.settings import ServiceSettings
+
+# An organization's place in the tree changes only when it is moved (rare, by administrators);
+# a short cache keeps authorization checks off the network for the common case.
+ANCESTRY_CACHE_SECONDS = 60.0
+ANCESTRY_CACHE_SIZE = 10_000
+
+
+class RegistryClient:
+    def __init__(self, client: ServiceClient, *, cache_seconds: float = ANCESTRY_CACHE_SECONDS):
+        self._client = client
+        self._cache_seconds = cache_seconds
+        self._ancestry: dict[str, tuple[float, list[str]]] = {}
+
+    @classmethod
+    def from_settings(
+        cls, settings: ServiceSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> RegistryClient:
+        platform = settings.platform
+        return cls(
+            ServiceClient(
+                platform.gateway_url,
+                client_id=settings.client_id,
+                client_secret=settings.client_secret,
+                scopes=Scope.REGISTRY_READ.value,
+                connect_timeout=platform.http_connect_timeout,
+                read_timeout=platform.http_read_timeout,
+                transport=transport,
+            )
+        )
+
+    @property
+    def http(self) -> ServiceClient:
+        return self._client
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any | None:
+        """``GET`` a registry path: its JSON, ``None`` on 404, 503 when the registry fails."""
+        response = await self._client.get(path, params=params)
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            # 401/403 mean this service's own credentials are wrong: an outage, not the caller's
+            # fault; 5xx is the registry's. Either way the caller's request cannot be served now.
+            raise ServiceUnavailable(f"registry answered {response.status_code} for {path}")
+        return response.json()
+
+    async def ancestry(self, org_id: str) -> list[str] | None:
+        """Ids from the root down to ``org_id`` itself; ``None`` for an unknown organization."""
+        now = time.monotonic()
+        cached = self._ancestry.get(org_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        body = await self.get_json(f"/api/registry/organizations/{org_id}/ancestry")
+        if body is None:
+            return None
+        ids = [str(i) for i in body["ancestor_ids"]]
+        if len(self._ancestry) >= ANCESTRY_CACHE_SIZE:
+            self._ancestry.clear()
+        self._ancestry[org_id] = (now + self._cache_seconds, ids)
+        return ids
+
+    async def organization(self, org_id: str) -> dict[str, Any] | None:
+        """The organization's registry record, or ``None`` when unknown."""
+        body = await self.get_json(f"/api/registry/organizations/{org_id}")
+        return body if isinstance(body, dict) else None
+
+
+def get_registry(request: Request) -> RegistryClient:
+    registry: RegistryClient = request.app.state.registry
+    return registry
+
+
+RegistryDep = Annotated[RegistryClient, Depends(get_registry)]
