@@ -562,10 +562,10 @@ def alliance_rows(rng: random.Random, nodes: Sequence[Node], total: int) -> Alli
 
 # -- loading --------------------------------------------------------------------------------------
 
-# Migration 0006's backfill of the rollup of members on the rolls.
+# Migration 0007's backfill of the rollup of members on the rolls (with their path).
 MEMBER_COUNTS_BACKFILL = """
-INSERT INTO org_member_counts (org_id, status, members)
-SELECT home_org_id, status, count(*) FROM members WHERE left_on IS NULL
+INSERT INTO org_member_counts (org_id, status, members, org_path)
+SELECT home_org_id, status, count(*), min(org_path) FROM members WHERE left_on IS NULL
 GROUP BY home_org_id, status
 """
 
@@ -682,7 +682,7 @@ async def load(dsn: str, args: argparse.Namespace) -> Loaded:
         seconds["COPY organizations (with pinyin)"] = time.perf_counter() - started
         started = time.perf_counter()
         # The per-row triggers keeping org_member_counts would double the COPY's time: off
-        # during it, and the rollup recomputed once afterwards (as migration 0006 backfills it).
+        # during it, and the rollup recomputed once afterwards (as migration 0007 backfills it).
         await connection.execute("ALTER TABLE members DISABLE TRIGGER USER")
         await copy_rows(connection, Member, member_rows(rng, branches, counts))
         await connection.execute("ALTER TABLE members ENABLE TRIGGER USER")

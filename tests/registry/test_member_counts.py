@@ -29,9 +29,11 @@ OTHER_BRANCH = f"{CHAOYANG}-c2-b1"
 
 async def assert_rollup_exact(registry: Registry) -> dict[tuple[str, str], int]:
     """Every row of the rollup against ``GROUP BY home_org_id, status`` of the members with
-    ``left_on`` null (rows at zero stand for no members; none is negative)."""
+    ``left_on`` null (rows at zero stand for no members; none is negative), and each row's
+    ``org_path`` equal to its organization's path (what subtree figures scan)."""
     async with registry.session() as session:
         stored = (await session.exec(select(OrgMemberCount))).all()
+        paths = dict((await session.exec(select(Organization.id, Organization.path))).all())
         grouped = (
             select(col(Member.home_org_id), col(Member.status), func.count())
             .where(col(Member.left_on).is_(None))
@@ -41,6 +43,8 @@ async def assert_rollup_exact(registry: Registry) -> dict[tuple[str, str], int]:
     assert all(row.members >= 0 for row in stored), [r for r in stored if r.members < 0]
     rollup = {(row.org_id, row.status): row.members for row in stored if row.members}
     assert rollup == counted
+    stale = [(r.org_id, r.org_path) for r in stored if r.members and r.org_path != paths[r.org_id]]
+    assert stale == []
     return rollup
 
 

@@ -134,14 +134,25 @@ class Transfer(RegistryModel, table=True):
 
 
 class OrgMemberCount(RegistryModel, table=True):
-    """Members with ``left_on`` null per home organization and status (triggers, 0006).
+    """Members with ``left_on`` null per home organization and status (triggers, 0006, 0007).
 
     Written only by the triggers on ``members``: never by the application. A row whose count
     fell to zero stays (at zero).
     """
 
     __tablename__ = "org_member_counts"
+    __table_args__ = (
+        # A subtree's rollup rows by one index-only prefix scan (migration 0007).
+        Index(
+            "ix_org_member_counts_org_path",
+            "org_path",
+            postgresql_ops={"org_path": "text_pattern_ops"},
+            postgresql_include=["status", "members", "org_id"],
+        ),
+    )
 
     org_id: str = Field(foreign_key="organizations.id", primary_key=True, max_length=64)
     status: str = Field(primary_key=True, max_length=16)
     members: int = Field(sa_column=Column(Integer, nullable=False))
+    # The organization's path, copied by the triggers like ``Member.org_path`` (migration 0007).
+    org_path: str = Field(default="", max_length=4096)

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_registry.models import Organization
-from zhdj_registry.models.members import Member
+from zhdj_registry.models.members import Member, OrgMemberCount
 from zhdj_registry.models.units import Unit
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
 from zhdj_shared.text import name_search
@@ -118,13 +118,15 @@ class OrganizationRepository:
     async def move_subtree(self, old_path: str, new_path: str, depth_delta: int) -> None:
         """Rewrite a moved subtree's paths, and every copy of them, in a few statements.
 
-        Other tables copy an organization's path for one-scan subtree queries (members'
-        ``org_path``, units' ``supervising_org_path``); a move rewrites them here, together.
+        Other tables copy an organization's path for one-scan subtree queries (members' and
+        the members rollup's ``org_path``, units' ``supervising_org_path``); a move rewrites
+        them here, together.
         """
         await self._replace_prefix(
             Organization, col(Organization.path), old_path, new_path, depth=depth_delta
         )
         await self._replace_prefix(Member, col(Member.org_path), old_path, new_path)
+        await self._replace_prefix(OrgMemberCount, col(OrgMemberCount.org_path), old_path, new_path)
         await self._replace_prefix(Unit, col(Unit.supervising_org_path), old_path, new_path)
 
     async def _replace_prefix(

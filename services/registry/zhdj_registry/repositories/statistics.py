@@ -129,19 +129,18 @@ class StatisticsRepository:
         self, path: str | None, today: date
     ) -> list[tuple[str, int, int]]:
         """``member_figures(path, today)`` from the rollup ``org_member_counts``: a sum over the
-        scope's organizations (an index-only scan of ``ix_organizations_path``) instead of a
-        count of its members.
+        scope's organizations (an index-only prefix scan of ``ix_org_member_counts_org_path``)
+        instead of a count of its members.
 
         Exact because no member's ``joined_on`` or ``left_on`` lies after today (the members
         service and the import refuse future dates): today, a member is in force exactly when
         ``left_on`` is null, and the rollup counts those by home organization, whose path the
-        member's ``org_path`` copies."""
+        member's ``org_path`` and the rollup's ``org_path`` copy."""
         members = col(OrgMemberCount.members)
         covered = func.sum(members).filter(col(OrgMemberCount.org_id).in_(_covered_org_ids(today)))
-        query = select(col(OrgMemberCount.status), func.sum(members), covered).where(members > 0)
-        if path is not None:
-            query = query.join(
-                Organization, col(Organization.id) == col(OrgMemberCount.org_id)
-            ).where(_within(Organization.path, path))
-        query = query.group_by(col(OrgMemberCount.status))
+        query = (
+            select(col(OrgMemberCount.status), func.sum(members), covered)
+            .where(members > 0, _within(OrgMemberCount.org_path, path))
+            .group_by(col(OrgMemberCount.status))
+        )
         return [(s, int(n), int(c or 0)) for s, n, c in (await self.session.exec(query)).all()]
