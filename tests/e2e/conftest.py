@@ -63,6 +63,7 @@ class RunningPlatform:
     admin_password: str
     data_dir: Path
     lines: list[str] = field(default_factory=list)
+    demo_password: str = ""  # of the seeded demo users (xinhua_staff, member_li...)
 
     @property
     def gateway_url(self) -> str:
@@ -83,11 +84,12 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatfo
     data_dir = tmp_path_factory.mktemp("platform-data")
     ports = dict(zip(PARTS, free_ports(len(PARTS)), strict=True))
     admin_password = "e2e-" + secrets.token_urlsafe(12)
+    demo_password = "e2e-demo-" + secrets.token_urlsafe(8)
     env = platform_env(
         data_dir,
         ports,
         ZHDJ_ADMIN_PASSWORD=admin_password,
-        ZHDJ_DEMO_PASSWORD="e2e-demo-" + secrets.token_urlsafe(8),
+        ZHDJ_DEMO_PASSWORD=demo_password,
         ZHDJ_LOG_JSON="false",
     )
     process = subprocess.Popen(
@@ -107,6 +109,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatfo
         urls={part: f"http://127.0.0.1:{port}" for part, port in ports.items()},
         admin_password=admin_password,
         data_dir=data_dir,
+        demo_password=demo_password,
     )
     reader = threading.Thread(target=_pump, args=(running,), daemon=True)
     reader.start()

@@ -57,6 +57,13 @@ DEMO_USERS = (
 )
 
 
+def demo_user_id(username: str) -> str:
+    """A demo user's fixed id (``member_li`` -> ``demo-user-member-li``): the registry's demo
+    data links 李明's member record and 张伟's household to these ids, so the demo city works
+    across services from the first start."""
+    return "demo-user-" + username.replace("_", "-")
+
+
 def service_secret_variable(name: str) -> str:
     return f"ZHDJ_{name.upper().replace('-', '_')}_CLIENT_SECRET"
 
@@ -70,18 +77,20 @@ async def _create_user(
     password: str,
     role: Role,
     org_id: str | None,
+    user_id: str | None = None,
 ) -> bool:
     repo = UserRepository(session)
     if await repo.by_username(username_key(username)) is not None:
         return False
-    user = await repo.save(
-        User(
-            username=username,
-            username_key=username_key(username),
-            display_name=display_name,
-            password_hash=await hasher.hash(password),
-        )
+    user = User(
+        username=username,
+        username_key=username_key(username),
+        display_name=display_name,
+        password_hash=await hasher.hash(password),
     )
+    if user_id is not None:
+        user.id = user_id
+    user = await repo.save(user)
     session.add(RoleAssignment(user_id=user.id, role=role.value, org_id=org_id))
     await session.flush()
     return True
@@ -140,6 +149,7 @@ async def load_demo_users(
             password=password,
             role=demo.role,
             org_id=demo.org_id,
+            user_id=demo_user_id(demo.username),
         ):
             created.append(demo.username)
     return created

@@ -94,6 +94,8 @@ async def test_demo_data(
                 "/auth/me", headers=await h.bearer(demo.username, "demo-only-2026")
             )
             assert me.json()["roles"] == [{"role": demo.role.value, "org_id": demo.org_id}]
+            # The registry's demo links 李明's member record and 张伟's household to these ids.
+            assert me.json()["subject"] == "demo-user-" + demo.username.replace("_", "-")
         hotline = await h.client.post(
             "/auth/token",
             data={"grant_type": "client_credentials"},

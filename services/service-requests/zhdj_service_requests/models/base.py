@@ -1,0 +1,19 @@
+"""The base of every service-requests table: a metadata of the service's own.
+
+Services own their data; their tables never share one metadata. Alembic's ``env.py`` compares
+against ``ServiceRequestsModel.metadata``. The shared ``idempotency_keys`` table is added to
+the same metadata, so it lives in this service's database and in the same transaction as a request.
+"""
+
+from sqlalchemy.orm import registry
+from sqlmodel import SQLModel
+
+from zhdj_shared.db import service_metadata
+from zhdj_shared.idempotency import idempotency_table
+
+
+class ServiceRequestsModel(SQLModel, registry=registry(metadata=service_metadata())):
+    pass
+
+
+IDEMPOTENCY_KEYS = idempotency_table(ServiceRequestsModel.metadata)

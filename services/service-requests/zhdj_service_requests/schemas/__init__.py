@@ -1,0 +1,1 @@
+"""API shapes of the service-requests service (request bodies and responses)."""

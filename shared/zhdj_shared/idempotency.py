@@ -1,0 +1,204 @@
+"""``Idempotency-Key`` for ``POST``s that mobile clients retry: never a duplicate.
+
+The key row lives in the service's own database and is written in the **same transaction** as the
+change it protects, so the two are stored together or not at all:
+
+* the first request inserts ``(subject, key)`` at once (a unique primary key) and does its work;
+  the response is stored on the row before the unit of work commits;
+* a retry with the same key and the same body finds the row and gets the stored response back
+  (same status and body, header ``Idempotent-Replayed: true``);
+* the same key with a different body (or on another endpoint) is refused with 422;
+* a duplicate that arrives while the first is still in flight blocks on the unique index
+  (PostgreSQL) or on the database's single writer (SQLite) until the first commits, then finds
+  the committed row and replays it. If the first rolled back, the retry's insert succeeds and it
+  does the work itself. Either way exactly one change is stored per key.
+
+Keys are per principal (``subject``): two clients may pick the same key. They expire after
+:data:`KEY_TTL` (a client that retries a day later makes a new request).
+
+Any service adds the table to its own metadata with :func:`idempotency_table` and guards a route
+with :class:`IdempotencyGuard` (see the service-requests service for an example).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Header
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.responses import Response
+
+from zhdj_shared.db import UTCDateTime, utcnow
+from zhdj_shared.errors import Conflict, FieldError, Unprocessable
+
+KEY_TTL = timedelta(hours=24)
+REPLAYED_HEADER = "Idempotent-Replayed"
+TABLE_NAME = "idempotency_keys"
+IN_FLIGHT, COMPLETED = "in_flight", "completed"
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Retries with the same key and body return the first response",
+    ),
+]
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    """The ``idempotency_keys`` table on a service's own metadata (once per metadata)."""
+    if TABLE_NAME in metadata.tables:
+        return metadata.tables[TABLE_NAME]
+    return Table(
+        TABLE_NAME,
+        metadata,
+        Column("subject", String(128), primary_key=True),
+        Column("key", String(255), primary_key=True),
+        Column("endpoint", String(300), nullable=False),  # "POST /api/..."
+        Column("body_hash", String(64), nullable=False),
+        Column("state", String(16), nullable=False),
+        Column("response_status", Integer, nullable=True),
+        Column("response_body", Text, nullable=True),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    )
+
+
+def body_hash(body: Any) -> str:
+    """SHA-256 of the canonical JSON of the parsed body: whitespace or key order do not count."""
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: bytes
+
+    def to_response(self, headers: dict[str, str] | None = None) -> Response:
+        return Response(
+            content=self.body,
+            status_code=self.status,
+            media_type="application/json",
+            headers={REPLAYED_HEADER: "true", **(headers or {})},
+        )
+
+
+class IdempotencyGuard:
+    """One guarded call: :meth:`begin` before the work, :meth:`complete` after it."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        table: Table,
+        *,
+        subject: str,
+        key: str,
+        endpoint: str,
+        body: Any,
+        now: datetime | None = None,
+    ) -> None:
+        self.session = session
+        self.table = table
+        self.subject = subject
+        self.key = key
+        self.endpoint = endpoint
+        self.hash = body_hash(body)
+        self.now = now or utcnow()
+
+    async def begin(self) -> StoredResponse | None:
+        """The stored response to replay, or ``None`` when this call does the work (key taken).
+
+        The insert comes first, before any read: on SQLite a transaction that has read and then
+        writes fails at once when another wrote meanwhile, while one that writes first waits
+        for the lock; on PostgreSQL the insert waits for a concurrent holder of the key.
+        """
+        if await self._insert():
+            return None
+        existing = await self._load()
+        if existing is not None and existing.expires_at <= self.now:
+            await self.session.exec(delete(self.table).where(*self._where()))
+            if await self._insert():
+                return None
+            existing = await self._load()
+        if existing is None:  # pragma: no cover - the holder rolled back between our statements
+            raise Conflict("a request with this Idempotency-Key is in progress; retry")
+        return self._replay(existing)
+
+    async def complete(self, status: int, body: Any) -> bytes:
+        """Store the response on the key row (same transaction as the change); its bytes."""
+        content = orjson.dumps(body)
+        await self.session.exec(
+            update(self.table)
+            .where(*self._where())
+            .values(state=COMPLETED, response_status=status, response_body=content.decode())
+        )
+        return content
+
+    def _where(self) -> tuple[Any, ...]:
+        return (self.table.c.subject == self.subject, self.table.c.key == self.key)
+
+    async def _load(self) -> Any:
+        connection = await self.session.connection()
+        result = await connection.execute(select(self.table).where(*self._where()))
+        return result.first()
+
+    async def _insert(self) -> bool:
+        """Takes the key: ``INSERT ... ON CONFLICT DO NOTHING``, one statement, no savepoint.
+
+        A concurrent holder of the key makes PostgreSQL wait for its transaction: if it
+        commits, nothing is inserted here (we replay it); if it rolls back, we insert.
+        """
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(self.table)
+            .values(
+                subject=self.subject,
+                key=self.key,
+                endpoint=self.endpoint,
+                body_hash=self.hash,
+                state=IN_FLIGHT,
+                created_at=self.now,
+                expires_at=self.now + KEY_TTL,
+            )
+            .on_conflict_do_nothing(index_elements=["subject", "key"])
+            .returning(self.table.c.key)
+        )
+        result = await self.session.exec(statement)
+        return result.first() is not None
+
+    def _replay(self, row: Any) -> StoredResponse:
+        if row.endpoint != self.endpoint or row.body_hash != self.hash:
+            raise Unprocessable(
+                "This Idempotency-Key was used with a different request body.",
+                errors=[FieldError(field="Idempotency-Key", message="reused with another body")],
+            )
+        if row.state != COMPLETED or row.response_status is None:
+            # Only possible inside the first call's own transaction; never committed this way.
+            raise Conflict("a request with this Idempotency-Key is in progress; retry")
+        return StoredResponse(status=int(row.response_status), body=row.response_body.encode())
+
+
+async def purge_expired(session: AsyncSession, table: Table, now: datetime | None = None) -> int:
+    """Delete expired keys (a periodic task); how many were removed."""
+    result = await session.exec(delete(table).where(table.c.expires_at <= (now or utcnow())))
+    return int(getattr(result, "rowcount", 0) or 0)
