@@ -464,3 +464,18 @@ async def test_refused_transfers_change_nothing(demo_registry: Registry) -> None
     )
     assert left.status_code == 200
     assert_problem(await demo_registry.client.post(url, json=good, headers=staff), 409)
+
+
+async def test_services_look_a_member_up_by_user_others_may_not(demo_registry: Registry) -> None:
+    service = demo_registry.keys.bearer(
+        sub="svc-activity", kind="client", roles=["service"], scope="registry:read"
+    )
+    found = await demo_registry.client.get(f"{BASE}/by-user/demo-user-member-li", headers=service)
+    assert found.status_code == 200, found.text
+    assert found.json()["home_org_id"] == BRANCH
+    assert found.json()["name"] == "李明"
+    unknown = await demo_registry.client.get(f"{BASE}/by-user/nobody", headers=service)
+    assert_problem(unknown, 404)
+    member = demo_registry.keys.bearer(sub="someone", roles=["member"], scope="registry:read")
+    refused = await demo_registry.client.get(f"{BASE}/by-user/demo-user-member-li", headers=member)
+    assert_problem(refused, 403)

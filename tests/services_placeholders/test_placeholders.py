@@ -1,4 +1,4 @@
-"""The three placeholder services: each app answers health, readiness and metrics on SQLite,
+"""The placeholder service (assessment): its app answers health, readiness and metrics on SQLite,
 its baseline migration applies, and its command line migrates and refuses a taken port."""
 
 from __future__ import annotations
@@ -16,25 +16,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-import zhdj_activity.app
 import zhdj_assessment.app
-import zhdj_service_requests.app
 from tests.support.tokens import TestKeys
-from zhdj_activity.settings import ActivitySettings
 from zhdj_assessment.settings import AssessmentSettings
-from zhdj_service_requests.settings import ServiceRequestsSettings
 from zhdj_shared.db import Database
 from zhdj_shared.settings import PlatformSettings, ServiceSettings
 
 PLACEHOLDERS: list[tuple[str, type[ServiceSettings], Callable[..., FastAPI], str, int]] = [
-    ("zhdj_activity", ActivitySettings, zhdj_activity.app.create_app, "ZHDJ_ACTIVITY_", 8002),
-    (
-        "zhdj_service_requests",
-        ServiceRequestsSettings,
-        zhdj_service_requests.app.create_app,
-        "ZHDJ_SERVICE_REQUESTS_",
-        8003,
-    ),
     (
         "zhdj_assessment",
         AssessmentSettings,

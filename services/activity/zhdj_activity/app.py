@@ -1,20 +1,32 @@
-"""The activity service's app: for now only the platform's health, readiness and metrics.
-
-Its routers (under ``/api/activity/``) land with the service's issues.
-"""
+"""The activity service's app factory."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from zhdj_activity.demo import load_demo
+from zhdj_activity.feeds import feed_key
+from zhdj_activity.routers import ROUTERS
 from zhdj_activity.settings import ActivitySettings
 from zhdj_shared.app import create_service_app
 from zhdj_shared.db import Database
+from zhdj_shared.registry_client import RegistryClient
 from zhdj_shared.security.tokens import TokenVerifier
+from zhdj_shared.storage import BlobStore, blob_store_from_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+logger = logging.getLogger(__name__)
+
+
+async def _load_demo(app: FastAPI) -> None:
+    database: Database = app.state.database
+    async for session in database.unit_of_work():
+        added = await load_demo(session)
+        if added:
+            logger.info("demo data loaded", extra={"fields": {"activities": added}})
 
 
 def create_app(
@@ -22,17 +34,30 @@ def create_app(
     *,
     database: Database | None = None,
     token_verifier: TokenVerifier | None = None,
+    registry: RegistryClient | None = None,
+    blobs: BlobStore | None = None,
 ) -> FastAPI:
-    """The activity app; tests pass their own ``database`` and ``token_verifier``."""
-    return create_service_app(
-        title="智慧党建 activity service",
-        description=(
-            "Placeholder: answers /healthz, /readyz and /metrics. "
-            "The activity API lands with the service's issues."
-        ),
-        settings=settings or ActivitySettings(),
-        routers=[],
+    """The activity app; tests pass their own database, verifier, registry and blob store."""
+    settings = settings or ActivitySettings()
+    registry_client = registry or RegistryClient.from_settings(settings)
+
+    async def _close_registry(_app: FastAPI) -> None:
+        await registry_client.aclose()
+
+    app = create_service_app(
+        title="Activity 党组织活动",
+        description="Activities (三会一课, 主题党日, alliance meetings...), attendance, the "
+        "tamper-evident full-process record, attachments, cadence compliance, venue bookings, "
+        "volunteer hours, statistics and calendar feeds.",
+        settings=settings,
+        routers=ROUTERS,
         migrations_dir=MIGRATIONS_DIR,
         database=database,
         token_verifier=token_verifier,
+        on_startup=[_load_demo] if settings.load_demo_data else [],
+        on_shutdown=[_close_registry],
     )
+    app.state.registry = registry_client
+    app.state.blobs = blobs or blob_store_from_url(settings.resolved_storage_url())
+    app.state.calendar_key = feed_key(settings)
+    return app

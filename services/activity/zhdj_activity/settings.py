@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic_settings import SettingsConfigDict
 
 from zhdj_shared.settings import ServiceSettings
+from zhdj_shared.storage import DEFAULT_MAX_BYTES
 
 
 class ActivitySettings(ServiceSettings):
@@ -12,3 +13,15 @@ class ActivitySettings(ServiceSettings):
 
     service_name: str = "activity"
     port: int = 8002
+    # Attachments: file:///path (default <data_dir>/activity-attachments) or s3://bucket/prefix.
+    storage_url: str | None = None
+    max_attachment_bytes: int = DEFAULT_MAX_BYTES
+    # How long a check-in code (the QR on the wall) stays valid.
+    checkin_code_minutes: int = 10
+    # Key of calendar subscription links (see feeds.py); defaults to the client secret.
+    calendar_secret: str | None = None
+
+    def resolved_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return f"file://{(self.platform.data_dir / 'activity-attachments').resolve()}"

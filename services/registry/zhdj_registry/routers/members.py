@@ -91,6 +91,17 @@ async def get_me(principal: Reader, service: Members) -> MemberRead:
     return _view(principal, await service.me(principal))
 
 
+@router.get(
+    "/by-user/{user_id}",
+    summary="The member record linked to a gateway user (platform services, administrators)",
+    responses=problem_responses(403, 404),
+)
+async def get_by_user(user_id: MemberIdPath, principal: Reader, service: Members) -> MemberRead:
+    # Another service acting on a user's request (e.g. the activity service checking a member
+    # in) needs the member behind the user's token; /me only answers the user themself.
+    return _view(principal, await service.of_user(principal, user_id))
+
+
 @router.get("/{member_id}", summary="One member", responses=problem_responses(404))
 async def get_member(member_id: MemberIdPath, principal: Reader, service: Members) -> MemberRead:
     return _view(principal, await service.read(principal, member_id))

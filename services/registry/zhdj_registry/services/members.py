@@ -104,6 +104,15 @@ class MemberService:
             raise NotFound("no member record is linked to your account")
         return member
 
+    async def of_user(self, principal: Principal, user_id: str) -> Member:
+        """The member linked to ``user_id``: for platform services and administrators only."""
+        if not _sees_everything(principal):
+            raise Forbidden("only platform services look members up by user")
+        member = await self.repository.by_user(user_id)
+        if member is None:
+            raise NotFound("no member record is linked to this user")
+        return member
+
     async def list_page(
         self, principal: Principal, filters: MemberFilters, within: str | None, page: PageParams
     ) -> tuple[list[Member], str | None]:

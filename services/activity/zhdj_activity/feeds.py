@@ -1,0 +1,33 @@
+"""Calendar subscription links: a phone's calendar app cannot send a bearer token, so a feed
+URL carries its own capability, an HMAC of the organization id under the service's key.
+
+The link reveals only that organization's planned activities (titles, times, places). The key
+is ``ZHDJ_ACTIVITY_CALENDAR_SECRET``, else the service's client secret (generated once per
+install), else a random key per process (links then stop working at restart). Rotating the key
+revokes every link.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from zhdj_activity.settings import ActivitySettings
+
+
+def feed_key(settings: ActivitySettings) -> bytes:
+    secret = settings.calendar_secret or settings.client_secret
+    if secret:
+        return hashlib.sha256(b"zhdj-activity-calendar:" + secret.encode()).digest()
+    return secrets.token_bytes(32)
+
+
+def feed_token(key: bytes, org_id: str) -> str:
+    digest = hmac.new(key, b"calendar:" + org_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def valid_feed_token(key: bytes, org_id: str, token: str) -> bool:
+    return hmac.compare_digest(feed_token(key, org_id), token)
