@@ -14,6 +14,7 @@ from zhdj_registry.models import Organization
 from zhdj_registry.models.alliances import Alliance, AllianceDesignation, AllianceMember
 from zhdj_registry.models.members import Member
 from zhdj_registry.models.units import Unit
+from zhdj_registry.repositories.statistics import path_range
 from zhdj_registry.services.statistics import GRASSROOTS_KINDS
 from zhdj_shared.clock import today_in_china
 
@@ -145,3 +146,30 @@ async def test_unknown_scope_is_404_and_anonymous_is_401(demo_registry: Registry
     )
     assert missing.status_code == 404
     assert (await demo_registry.client.get("/api/registry/statistics")).status_code == 401
+
+
+@pytest.mark.parametrize("prefix", ["/city/d/", "/city/demo-d-xinhua/", "/c/区/"])
+def test_the_scope_range_is_exactly_the_prefix(prefix: str) -> None:
+    """The statistics scope a subtree by a range of paths (an index range without a LIKE
+    recheck): a path is in ``[low, high)`` exactly when it starts with the scope's path, in
+    the byte order PostgreSQL's ``~<~`` and SQLite's BINARY collation compare in (UTF-8 keeps
+    code point order). Siblings whose ids extend or neighbour the scope's id stay out."""
+    low, high = path_range(prefix)
+    parent = prefix.rstrip("/").rsplit("/", 1)[0] + "/"
+    own_id = prefix.rstrip("/").rsplit("/", 1)[1]
+    paths = [
+        prefix,
+        prefix + "x/",
+        prefix + "x/y/",
+        parent,
+        parent + own_id + "2/",
+        parent + own_id + "-a/",
+        parent + own_id + "0/",
+        parent + own_id[:-1] + "/",
+        parent + own_id + "\u4e00/",
+        parent + "zz/",
+        "/other" + prefix,
+    ]
+    for path in paths:
+        in_range = low.encode() <= path.encode() < high.encode()
+        assert in_range == path.startswith(prefix), path

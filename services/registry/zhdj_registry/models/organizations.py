@@ -29,7 +29,14 @@ class Organization(RegistryModel, table=True):
             postgresql_include=["status", "kind", "sector", "id"],
         ),
         Index("ix_organizations_parent_name", "parent_id", "name_pinyin"),
-        Index("ix_organizations_name_pinyin_id", "name_pinyin", "id"),
+        # INCLUDE (PostgreSQL, migration 0008): a subtree's page is an index-only scan in
+        # pinyin order for its ids (OrganizationRepository.list_page).
+        Index(
+            "ix_organizations_name_pinyin_id",
+            "name_pinyin",
+            "id",
+            postgresql_include=["path", "status"],
+        ),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)

@@ -48,14 +48,21 @@ class OrganizationRepository:
     async def list_page(
         self, filters: OrganizationFilters, *, limit: int, cursor: str | None
     ) -> tuple[list[Organization], str | None]:
-        """A page ordered by pinyin then id (the order of a Chinese index, and stable)."""
+        """A page ordered by pinyin then id (the order of a Chinese index, and stable).
+
+        The page's ids first, then its rows: for a subtree the ids come from an index-only
+        walk of ``ix_organizations_name_pinyin_id`` (which includes ``path`` and ``status``,
+        migration 0008), so the rows of other subtrees passed on the way are never read from
+        the table; only the page's own rows are."""
         order = (col(Organization.name_pinyin), col(Organization.id))
-        query = select(Organization)
+        ids = select(Organization.id)
         for condition in self._conditions(filters):
-            query = query.where(condition)
+            ids = ids.where(condition)
         if cursor:
-            query = query.where(after_cursor(order, decode_cursor(cursor, 2)))
-        result = await self.session.exec(query.order_by(*order).limit(limit + 1))
+            ids = ids.where(after_cursor(order, decode_cursor(cursor, 2)))
+        page = ids.order_by(*order).limit(limit + 1).subquery("page")
+        query = select(Organization).join(page, page.c.id == col(Organization.id)).order_by(*order)
+        result = await self.session.exec(query)
         return build_page(result.all(), limit, lambda o: (o.name_pinyin, o.id))
 
     def _conditions(self, filters: OrganizationFilters) -> list[ColumnElement[bool]]:

@@ -33,7 +33,9 @@ class CoverageRow:
     work: int
 
 
-def _work_covered() -> ColumnElement[bool]:
+def work_covered() -> ColumnElement[bool]:
+    """Work coverage: no organization of its own, but a joint organization or an instructor
+    (also counted by the statistics, ``repositories.statistics``)."""
     return and_(
         col(Unit.own_org_id).is_(None),
         or_(col(Unit.covering_org_id).is_not(None), col(Unit.instructor_name).is_not(None)),
@@ -44,7 +46,7 @@ def coverage_condition(coverage: str) -> ColumnElement[bool]:
     if coverage == "organization":
         return col(Unit.own_org_id).is_not(None)
     if coverage == "work":
-        return _work_covered()
+        return work_covered()
     return and_(
         col(Unit.own_org_id).is_(None),
         col(Unit.covering_org_id).is_(None),
@@ -109,7 +111,7 @@ class UnitRepository:
         """Active units per sector or area, with how many are organization / work covered."""
         key = col(Unit.sector) if by == "sector" else col(Unit.area_code)
         organization = func.sum(case((col(Unit.own_org_id).is_not(None), 1), else_=0))
-        work = func.sum(case((_work_covered(), 1), else_=0))
+        work = func.sum(case((work_covered(), 1), else_=0))
         query = select(key, func.count(), organization, work).where(col(Unit.status) == "active")
         if within is not None:
             query = query.where(col(Unit.supervising_org_path).startswith(within, autoescape=True))

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query
 
 from zhdj_registry.repositories.organizations import OrganizationRepository
 from zhdj_registry.repositories.statistics import StatisticsRepository
-from zhdj_registry.repositories.units import UnitRepository
 from zhdj_registry.routers.deps import Reader
 from zhdj_registry.schemas.statistics import RegistryStatistics
 from zhdj_registry.services.organizations import OrganizationService
@@ -23,9 +22,7 @@ router = APIRouter(prefix="/api/registry/statistics", tags=["statistics"])
 
 def statistics_service(session: SessionDep) -> StatisticsService:
     return StatisticsService(
-        StatisticsRepository(session),
-        UnitRepository(session),
-        OrganizationService(OrganizationRepository(session)),
+        StatisticsRepository(session), OrganizationService(OrganizationRepository(session))
     )
 
 

@@ -12,8 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
-from zhdj_registry.repositories.statistics import StatisticsRepository
-from zhdj_registry.repositories.units import UnitRepository
+from zhdj_registry.repositories.statistics import ScopeFigures, StatisticsRepository
 from zhdj_registry.schemas.statistics import (
     AllianceCoverage,
     AllianceFigures,
@@ -67,13 +66,9 @@ def _labels(pairs: Iterable[tuple[object, str]]) -> dict[str, str]:
 
 class StatisticsService:
     def __init__(
-        self,
-        statistics: StatisticsRepository,
-        units: UnitRepository,
-        organizations: OrganizationService,
+        self, statistics: StatisticsRepository, organizations: OrganizationService
     ) -> None:
         self.statistics = statistics
-        self.units = units
         self.organizations = organizations
 
     async def figures(self, within: str | None, on: date) -> RegistryStatistics:
@@ -82,29 +77,24 @@ class StatisticsService:
         if within is not None:
             root = await self.organizations.get(within)
             scope, path = Scope(org_id=root.id, name=root.name), root.path
-        member_rows = await self._member_rows(path, on)  # used twice
+        # One statement for every figure (repositories.statistics). Today's members come from
+        # the per-organization rollup (no member has a future ``joined_on`` or ``left_on``: the
+        # members service refuses them); other dates by a scan of the scope's members.
+        figures = await self.statistics.figures(path, on, members_today=on == today_in_china())
         return RegistryStatistics(
             scope=scope,
             on=on,
-            organizations=await self._organizations(path),
-            members=self._members(member_rows),
-            alliances=await self._alliances(path, on),
-            alliance_coverage=await self._alliance_coverage(path, on, member_rows),
-            unit_coverage=await self._unit_coverage(path),
+            organizations=self._organizations(figures),
+            members=self._members(figures),
+            alliances=self._alliances(figures),
+            alliance_coverage=self._alliance_coverage(figures),
+            unit_coverage=self._unit_coverage(figures),
         )
 
-    async def _member_rows(self, path: str | None, on: date) -> list[tuple[str, int, int]]:
-        """Today's figures from the per-organization rollup (no member has a future
-        ``joined_on`` or ``left_on``: the members service refuses them); other dates by a
-        scan of the scope's members."""
-        if on == today_in_china():
-            return await self.statistics.member_figures_today(path, on)
-        return await self.statistics.member_figures(path, on)
-
-    async def _organizations(self, path: str | None) -> OrganizationFigures:
+    def _organizations(self, figures: ScopeFigures) -> OrganizationFigures:
         by_kind: Counter[str] = Counter()
         by_sector: Counter[str] = Counter()
-        for kind, sector, n in await self.statistics.organizations_by_kind_and_sector(path):
+        for kind, sector, n, _ in figures.organizations:
             by_kind[kind] += n
             by_sector[sector] += n
         return OrganizationFigures(
@@ -113,17 +103,17 @@ class StatisticsService:
             by_sector=_counts(by_sector, _labels(SECTOR_LABELS.items())),
         )
 
-    def _members(self, rows: list[tuple[str, int, int]]) -> MemberFigures:
-        by_status = Counter({status: n for status, n, _ in rows})
+    def _members(self, figures: ScopeFigures) -> MemberFigures:
+        by_status = Counter({status: n for status, n, _ in figures.members})
         return MemberFigures(
             total=sum(by_status.values()),
             by_status=_counts(by_status, _labels(MEMBER_STATUS_LABELS.items())),
         )
 
-    async def _alliances(self, path: str | None, on: date) -> AllianceFigures:
+    def _alliances(self, figures: ScopeFigures) -> AllianceFigures:
         by_pattern: Counter[str] = Counter()
         by_status: Counter[str] = Counter()
-        for pattern, status, n in await self.statistics.alliances_by_pattern_and_status(path, on):
+        for pattern, status, n in figures.alliances:
             by_pattern[pattern] += n
             by_status[status] += n
         live_statuses = {
@@ -133,21 +123,20 @@ class StatisticsService:
             total=sum(by_status.values()),
             by_pattern=_counts(by_pattern, _labels(ALLIANCE_PATTERN_LABELS.items())),
             by_status=_counts(by_status, _labels(live_statuses.items())),
-            demonstration_sites=await self.statistics.demonstration_sites(path),
+            demonstration_sites=figures.demonstration_sites,
             demonstration_sites_by_year=[
-                YearCount(year=y, count=n)
-                for y, n in await self.statistics.demonstration_sites_by_year(path)
+                YearCount(year=y, count=n) for y, n in figures.demonstration_sites_by_year
             ],
         )
 
-    async def _alliance_coverage(
-        self, path: str | None, on: date, member_rows: list[tuple[str, int, int]]
-    ) -> AllianceCoverage:
-        covered, total = await self.statistics.organizations_covered_by_alliances(
-            path, on, GRASSROOTS_KINDS
-        )
-        members_covered = sum(c for _, _, c in member_rows)
-        members = sum(n for _, n, _ in member_rows)
+    def _alliance_coverage(self, figures: ScopeFigures) -> AllianceCoverage:
+        """Active grassroots organizations of the scope (``GRASSROOTS_KINDS``) in a live
+        alliance, and members in force whose home organization is in one."""
+        grassroots = [(n, c) for kind, _, n, c in figures.organizations if kind in GRASSROOTS_KINDS]
+        total = sum(n for n, _ in grassroots)
+        covered = sum(c for _, c in grassroots)
+        members_covered = sum(c for _, _, c in figures.members)
+        members = sum(n for _, n, _ in figures.members)
         return AllianceCoverage(
             organizations_covered=covered,
             grassroots_organizations=total,
@@ -157,11 +146,10 @@ class StatisticsService:
             member_rate=rate(members_covered, members),
         )
 
-    async def _unit_coverage(self, path: str | None) -> UnitCoverage:
-        rows = await self.units.coverage(path, "sector")
-        units = sum(r.units for r in rows)
-        organization = sum(r.organization for r in rows)
-        work = sum(r.work for r in rows)
+    def _unit_coverage(self, figures: ScopeFigures) -> UnitCoverage:
+        units = sum(n for _, n, _, _ in figures.units)
+        organization = sum(o for _, _, o, _ in figures.units)
+        work = sum(w for _, _, _, w in figures.units)
         return UnitCoverage(
             units=units,
             organization_covered=organization,
