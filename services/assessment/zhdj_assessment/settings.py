@@ -12,3 +12,5 @@ class AssessmentSettings(ServiceSettings):
 
     service_name: str = "assessment"
     port: int = 8004
+    # How many reads of the other services a recompute runs at once.
+    fetch_concurrency: int = 8
