@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/requests_submit.py [--requests 6000] [--concurrency 64]
                                               [--timeout 0.5] [--history 100000]
+                                              [--service-workers 1] [--database-prefix zhdj_bench]
 
 Starts, in a temporary folder: the gateway (identity on SQLite), the registry (PostgreSQL
 ``zhdj_bench_registry``, demo city) and the service-requests service (PostgreSQL
@@ -18,7 +19,18 @@ creates the services' OAuth clients from their secrets.
 2. Queue: ``--history`` historical requests are bulk-loaded (COPY) into the street's
    communities, then the street staff's queue (``GET .../requests/queue?limit=50``, open work,
    newest first) and full list (``GET .../requests?limit=50``) are timed through the gateway,
-   sequentially: p50 and p95.
+   sequentially: p50 and p95. ``--history 0`` skips this part.
+
+During the submissions the CPU time of every process is counted (``/proc``): the gateway, the
+registry, the service (all its workers), the PostgreSQL backends serving the two databases,
+PostgreSQL's background processes (shared with whatever else runs), and this client itself,
+each in milliseconds per answered submission; and how busy the whole machine was. On a shared
+machine the CPU per submission is the steadier figure: throughput depends on the others' load.
+
+``--service-workers N`` (N > 1) runs the service as ``uvicorn --workers N`` (one socket, N
+processes) after a first start has migrated and seeded the database. ``--database-prefix``
+names the two databases (``<prefix>_registry``, ``<prefix>_requests``), so this script can run
+beside another bench that uses the defaults.
 
 The machine is shared and noisy: read the figures of one run together.
 """
@@ -30,6 +42,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -46,6 +59,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 from common import (
+    PG_ADMIN_DSN,
     PYTHON,
     Processes,
     admin_token,
@@ -60,6 +74,7 @@ from common import (
 
 REGISTRY_DB = "zhdj_bench_registry"
 REQUESTS_DB = "zhdj_bench_requests"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 STREET = "demo-s-xinhua-chaoyang"
 COMMUNITIES = [f"{STREET}-c{i}" for i in range(1, 5)]
 SERVICE_SECRET = "bench-service-requests-secret"  # noqa: S105 - throwaway
@@ -71,10 +86,11 @@ ITEM = "item-urban-management-02"  # 路灯故障报修: a department item, no v
 class Urls:
     gateway: str
     requests: str
+    pids: dict[str, int] = field(default_factory=dict)  # gateway, registry, service
 
 
 @contextmanager
-def platform(tmp: Path) -> Iterator[Urls]:
+def platform(tmp: Path, service_workers: int = 1) -> Iterator[Urls]:
     procs = Processes(tmp)
     try:
         registry_url = asyncio.run(fresh_database(REGISTRY_DB))
@@ -95,7 +111,7 @@ def platform(tmp: Path) -> Iterator[Urls]:
         )
         gateway = procs.start("gateway", [PYTHON, "-m", "zhdj_gateway"], env)
         wait_http(f"http://127.0.0.1:{gateway_port}/healthz", gateway, tmp / "gateway.log")
-        start_registry(procs, registry_port, gateway_port, registry_url)
+        registry = start_registry(procs, registry_port, gateway_port, registry_url)
         env = base_env(tmp)
         env.update(
             {
@@ -111,9 +127,116 @@ def platform(tmp: Path) -> Iterator[Urls]:
         )
         service = procs.start("requests", [PYTHON, "-m", "zhdj_service_requests"], env)
         wait_http(f"http://127.0.0.1:{requests_port}/healthz", service, tmp / "requests.log")
-        yield Urls(f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{requests_port}")
+        if service_workers > 1:
+            # The first start migrated and seeded the catalog; the workers only serve.
+            service.terminate()
+            service.wait(timeout=30)
+            env["ZHDJ_SERVICE_REQUESTS_MIGRATE_ON_START"] = "false"
+            argv = [PYTHON, "-m", "uvicorn", "zhdj_service_requests.app:create_app", "--factory"]
+            argv += ["--workers", str(service_workers), "--port", str(requests_port)]
+            argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+            service = procs.start("requests-workers", argv, env)
+            wait_http(f"http://127.0.0.1:{requests_port}/healthz", service, tmp / "requests.log")
+        yield Urls(
+            f"http://127.0.0.1:{gateway_port}",
+            f"http://127.0.0.1:{requests_port}",
+            {"gateway": gateway.pid, "registry": registry.pid, "service": service.pid},
+        )
     finally:
         procs.stop_all()
+
+
+# -- CPU accounting -------------------------------------------------------------------------------
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (uvicorn's workers)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(parents.get(current, []))
+    return found
+
+
+async def postgres_pids() -> dict[str, list[int]]:
+    """Backends serving the bench's two databases, and PostgreSQL's background processes."""
+    connection = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid, datname, backend_type FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    pids: dict[str, list[int]] = {"postgres backends": [], "postgres background": []}
+    for row in rows:
+        if row["datname"] in (REGISTRY_DB, REQUESTS_DB):
+            pids["postgres backends"].append(row["pid"])
+        elif row["backend_type"] != "client backend":
+            pids["postgres background"].append(row["pid"])
+    return pids
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+class CpuMeter:
+    """CPU seconds per part between :meth:`start` and :meth:`stop`."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.roots = pids
+        self.before: dict[str, dict[int, float]] = {}
+        self.after: dict[str, dict[int, float]] = {}
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        groups = {name: process_tree(pid) for name, pid in self.roots.items()}
+        groups.update(asyncio.run(postgres_pids()))
+        sample = {name: {p: process_cpu(p) for p in pids} for name, pids in groups.items()}
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        sample["bench client"] = {0: usage.ru_utime + usage.ru_stime}
+        return sample
+
+    def start(self) -> None:
+        self.before = self._sample()
+        self.busy_before = machine_busy()
+        self.started = time.perf_counter()
+
+    def stop(self) -> None:
+        self.elapsed = time.perf_counter() - self.started
+        self.busy_after = machine_busy()
+        self.after = self._sample()
+
+    def seconds(self) -> dict[str, float]:
+        return {
+            name: sum(cpu - self.before.get(name, {}).get(p, 0.0) for p, cpu in pids.items())
+            for name, pids in self.after.items()
+        }
+
+    def machine_cores_busy(self) -> float:
+        busy = self.busy_after[0] - self.busy_before[0]
+        return busy / CLOCK_TICKS / self.elapsed
 
 
 def post_json(url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
@@ -232,6 +355,14 @@ async def submit_all(
     return outcome, elapsed
 
 
+async def analyze() -> None:
+    connection = await asyncpg.connect(database_dsn(REQUESTS_DB))
+    try:
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+
+
 async def verify(outcome: Outcome) -> dict[str, int]:
     connection = await asyncpg.connect(database_dsn(REQUESTS_DB))
     try:
@@ -314,17 +445,26 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
+    parser.add_argument("--service-workers", type=int, default=1, help="uvicorn --workers")
+    parser.add_argument("--database-prefix", default="zhdj_bench")
     args = parser.parse_args()
+    global REGISTRY_DB, REQUESTS_DB
+    REGISTRY_DB = f"{args.database_prefix}_registry"
+    REQUESTS_DB = f"{args.database_prefix}_requests"
     print(f"load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     tmp = Path(tempfile.mkdtemp(prefix="zhdj-bench-requests-"))
     try:
-        with platform(tmp) as urls:
+        with platform(tmp, args.service_workers) as urls:
             token = staff_token(urls.gateway)
             submit_url = f"{urls.gateway}/api/service-requests/requests"
             asyncio.run(submit_all(submit_url, token, 200, 16, 5.0))  # warm-up
+            asyncio.run(analyze())  # what autovacuum would know (it may be off on this server)
+            meter = CpuMeter(urls.pids)
+            meter.start()
             outcome, elapsed = asyncio.run(
                 submit_all(submit_url, token, args.requests, args.concurrency, args.timeout)
             )
+            meter.stop()
             checks = asyncio.run(verify(outcome))
             print(
                 f"\n1. submissions through the gateway ({args.concurrency} clients, "
@@ -354,6 +494,19 @@ def main() -> None:
                 and checks["answers naming another request"] == 0
             )
             print(f"   exactly one stored request per key, none lost: {exact}")
+            answered = max(len(outcome.ids), 1)
+            split = meter.seconds()
+            print(
+                f"   CPU per answered submission (ms; {args.service_workers} service worker(s)): "
+                + ", ".join(f"{name} {1000 * cpu / answered:.2f}" for name, cpu in split.items())
+                + f"; total {1000 * sum(split.values()) / answered:.2f}"
+            )
+            print(
+                f"   machine: {meter.machine_cores_busy():.2f} of {os.cpu_count()} cores busy "
+                f"(this bench {sum(split.values()) / meter.elapsed:.2f}, the rest is others' work)"
+            )
+            if args.history <= 0:
+                return
 
             seconds = asyncio.run(load_history(args.history))
             print(f"\n2. {args.history} historical requests loaded in {seconds:.1f} s (COPY)")

@@ -31,11 +31,16 @@ import orjson
 from fastapi import Header
 from sqlalchemy import (
     Column,
+    Delete,
+    Executable,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
+    Update,
+    bindparam,
     delete,
     select,
     update,
@@ -89,6 +94,58 @@ def body_hash(body: Any) -> str:
 
 
 @dataclass(frozen=True)
+class _Statements:
+    """A table's statements, built once per table and dialect: a guarded call only binds
+    parameters (building and hashing new statements cost more than running them)."""
+
+    insert: Executable
+    load: Select[Any]
+    delete: Delete
+    complete: Update
+
+
+_statements: dict[tuple[Table, str], _Statements] = {}
+
+
+def _statements_for(table: Table, dialect: str) -> _Statements:
+    found = _statements.get((table, dialect))
+    if found is not None:
+        return found
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # The key's columns are bound as ``w_subject``/``w_key`` (an UPDATE binds its SET values
+    # under the columns' own names).
+    where = (
+        table.c.subject == bindparam("w_subject"),
+        table.c.key == bindparam("w_key"),
+    )
+    statements = _Statements(
+        insert=insert(table)
+        .values(
+            subject=bindparam("w_subject"),
+            key=bindparam("w_key"),
+            endpoint=bindparam("endpoint"),
+            body_hash=bindparam("body_hash"),
+            state=IN_FLIGHT,
+            created_at=bindparam("created_at"),
+            expires_at=bindparam("expires_at"),
+        )
+        .on_conflict_do_nothing(index_elements=["subject", "key"])
+        .returning(table.c.key),
+        load=select(table).where(*where),
+        delete=delete(table).where(*where),
+        complete=update(table)
+        .where(*where)
+        .values(
+            state=COMPLETED,
+            response_status=bindparam("response_status"),
+            response_body=bindparam("response_body"),
+        ),
+    )
+    _statements[(table, dialect)] = statements
+    return statements
+
+
+@dataclass(frozen=True)
 class StoredResponse:
     status: int
     body: bytes
@@ -123,6 +180,9 @@ class IdempotencyGuard:
         self.endpoint = endpoint
         self.hash = body_hash(body)
         self.now = now or utcnow()
+        dialect = session.bind.dialect.name if session.bind else "sqlite"
+        self._sql = _statements_for(table, dialect)
+        self._key = {"w_subject": subject, "w_key": key}
 
     async def begin(self) -> StoredResponse | None:
         """The stored response to replay, or ``None`` when this call does the work (key taken).
@@ -135,7 +195,7 @@ class IdempotencyGuard:
             return None
         existing = await self._load()
         if existing is not None and existing.expires_at <= self.now:
-            await self.session.exec(delete(self.table).where(*self._where()))
+            await self.session.exec(self._sql.delete, params=self._key)
             if await self._insert():
                 return None
             existing = await self._load()
@@ -146,19 +206,13 @@ class IdempotencyGuard:
     async def complete(self, status: int, body: Any) -> bytes:
         """Store the response on the key row (same transaction as the change); its bytes."""
         content = orjson.dumps(body)
-        await self.session.exec(
-            update(self.table)
-            .where(*self._where())
-            .values(state=COMPLETED, response_status=status, response_body=content.decode())
-        )
+        params = {**self._key, "response_status": status, "response_body": content.decode()}
+        await self.session.exec(self._sql.complete, params=params)
         return content
-
-    def _where(self) -> tuple[Any, ...]:
-        return (self.table.c.subject == self.subject, self.table.c.key == self.key)
 
     async def _load(self) -> Any:
         connection = await self.session.connection()
-        result = await connection.execute(select(self.table).where(*self._where()))
+        result = await connection.execute(self._sql.load, self._key)
         return result.first()
 
     async def _insert(self) -> bool:
@@ -167,23 +221,14 @@ class IdempotencyGuard:
         A concurrent holder of the key makes PostgreSQL wait for its transaction: if it
         commits, nothing is inserted here (we replay it); if it rolls back, we insert.
         """
-        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = (
-            insert(self.table)
-            .values(
-                subject=self.subject,
-                key=self.key,
-                endpoint=self.endpoint,
-                body_hash=self.hash,
-                state=IN_FLIGHT,
-                created_at=self.now,
-                expires_at=self.now + KEY_TTL,
-            )
-            .on_conflict_do_nothing(index_elements=["subject", "key"])
-            .returning(self.table.c.key)
-        )
-        result = await self.session.exec(statement)
+        params = {
+            **self._key,
+            "endpoint": self.endpoint,
+            "body_hash": self.hash,
+            "created_at": self.now,
+            "expires_at": self.now + KEY_TTL,
+        }
+        result = await self.session.exec(self._sql.insert, params=params)  # type: ignore[call-overload]
         return result.first() is not None
 
     def _replay(self, row: Any) -> StoredResponse:

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from zhdj_service_requests.catalog_data.community import CATEGORIES
 from zhdj_service_requests.catalog_data.departments import DEPARTMENTS, SeedDepartment
 from zhdj_service_requests.models import Category, Department, ServiceItem
+from zhdj_service_requests.repositories.catalog import invalidate_items
 from zhdj_shared.text import pinyin_key
 
 DEPARTMENT_STEPS = (
@@ -118,4 +119,6 @@ async def load_catalog(session: AsyncSession) -> int:
                 session.add(row)
                 added += 1
         await session.flush()
+    if added:
+        invalidate_items()
     return added

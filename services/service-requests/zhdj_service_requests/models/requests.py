@@ -27,12 +27,22 @@ class ServiceRequest(ServiceRequestsModel, table=True):
         Index("ix_service_requests_resident", "resident_user_id", "id"),
         Index("ix_service_requests_client", "submitted_client_id", "id"),
         Index("ix_service_requests_nearby", "category_id", "is_open", "created_at"),
+        # The duplicate check without a location (migration 0030): one probe.
+        Index(
+            "ix_service_requests_same_place",
+            "item_id",
+            "community_id",
+            "grid_id",
+            "is_open",
+            "created_at",
+            "id",
+        ),
         Index("ix_service_requests_due", "is_open", "resolve_due_on"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     number: str = Field(max_length=32, unique=True)
-    item_id: str = Field(foreign_key="service_items.id", max_length=64, index=True)
+    item_id: str = Field(foreign_key="service_items.id", max_length=64)
     category_id: str = Field(foreign_key="categories.id", max_length=64)
     department_id: str | None = Field(default=None, foreign_key="departments.id", max_length=64)
     title: str = Field(max_length=200)

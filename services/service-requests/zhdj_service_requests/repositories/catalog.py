@@ -1,8 +1,11 @@
-"""Queries on departments, categories and items."""
+"""Queries on departments, categories and items, and the per-process cache of item facts."""
 
 from __future__ import annotations
 
+import time
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlmodel import col, select
@@ -22,12 +25,72 @@ class ItemFilters:
     preset: str | None = None
 
 
+# Items change only with a new catalog seed or an administrator's edit: a submission may use
+# facts this old. ``invalidate_items()`` drops them at once (the seed calls it).
+ITEM_CACHE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What a submission needs of an item (an immutable copy, shared between requests)."""
+
+    id: str
+    name: str
+    category_id: str
+    department_id: str | None
+    handler_kind: str
+    respond_days: int
+    resolve_days: int
+    volunteer_post_kind: str | None
+    active: bool
+
+    @classmethod
+    def of(cls, item: ServiceItem) -> ItemFacts:
+        return cls(
+            id=item.id,
+            name=item.name,
+            category_id=item.category_id,
+            department_id=item.department_id,
+            handler_kind=item.handler_kind,
+            respond_days=item.respond_days,
+            resolve_days=item.resolve_days,
+            volunteer_post_kind=item.volunteer_post_kind,
+            active=item.active,
+        )
+
+
+# Per database (the session's bind: the engine, or a test's connection), so two databases in
+# one process never share an item.
+_item_caches: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, ItemFacts | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def invalidate_items() -> None:
+    """Forget every cached item fact (after the catalog changed)."""
+    _item_caches.clear()
+
+
 class CatalogRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def item(self, item_id: str) -> ServiceItem | None:
         return await self.session.get(ServiceItem, item_id)
+
+    async def item_facts(self, item_id: str) -> ItemFacts | None:
+        """The item's facts from the process cache (``ITEM_CACHE_SECONDS``), else the database."""
+        cache = _item_caches.setdefault(self.session.bind, {})
+        now = time.monotonic()
+        cached = cache.get(item_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        item = await self.session.get(ServiceItem, item_id)
+        facts = ItemFacts.of(item) if item is not None else None
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[item_id] = (now + ITEM_CACHE_SECONDS, facts)
+        return facts
 
     async def department(self, department_id: str) -> Department | None:
         return await self.session.get(Department, department_id)

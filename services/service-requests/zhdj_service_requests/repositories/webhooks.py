@@ -18,6 +18,8 @@ from zhdj_service_requests.models.webhooks import (
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
 
 Row = WebhookSubscription | WebhookEvent | WebhookDelivery | WebhookAttempt
+# Read by every recorded event: built once.
+_ACTIVE_SUBSCRIPTIONS = select(WebhookSubscription).where(col(WebhookSubscription.active).is_(True))
 
 
 class WebhookRepository:
@@ -36,8 +38,7 @@ class WebhookRepository:
     # Subscriptions
 
     async def active_subscriptions(self) -> Sequence[WebhookSubscription]:
-        query = select(WebhookSubscription).where(col(WebhookSubscription.active).is_(True))
-        return (await self.session.exec(query)).all()
+        return (await self.session.exec(_ACTIVE_SUBSCRIPTIONS)).all()
 
     async def subscription(self, subscription_id: str) -> WebhookSubscription | None:
         return await self.session.get(WebhookSubscription, subscription_id)

@@ -10,7 +10,7 @@ from zhdj_service_requests.repositories.catalog import CatalogRepository
 from zhdj_service_requests.services.requests import Policy, RequestService
 from zhdj_shared.db import SessionDep
 from zhdj_shared.pagination import PageParams, page_params
-from zhdj_shared.registry_client import RegistryDep
+from zhdj_shared.registry_client import RegistryClient
 from zhdj_shared.security.authz import Principal, current_principal
 from zhdj_shared.security.scopes import Scope
 
@@ -19,8 +19,13 @@ Writer = Annotated[Principal, Security(current_principal, scopes=[Scope.REQUESTS
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def request_service(request: Request, session: SessionDep, registry: RegistryDep) -> RequestService:
+# The dependencies below are ``async``: FastAPI runs a plain ``def`` dependency in a worker
+# thread, a hand-off that cost more than the work itself on every submission.
+
+
+async def request_service(request: Request, session: SessionDep) -> RequestService:
     settings = request.app.state.settings
+    registry: RegistryClient = request.app.state.registry
     policy = Policy(
         reopen_window_days=settings.reopen_window_days,
         duplicate_window_days=settings.duplicate_window_days,
@@ -29,7 +34,7 @@ def request_service(request: Request, session: SessionDep, registry: RegistryDep
     return RequestService(session, registry, policy)
 
 
-def catalog_repository(session: SessionDep) -> CatalogRepository:
+async def catalog_repository(session: SessionDep) -> CatalogRepository:
     return CatalogRepository(session)
 
 

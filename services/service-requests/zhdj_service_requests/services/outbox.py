@@ -18,7 +18,7 @@ A subscription made before a client gained organizations does not gain them: sub
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -108,15 +108,21 @@ async def record_event(
     *,
     event_type: str,
     request: ServiceRequest,
-    payload: dict[str, Any],
+    payload: dict[str, Any] | Callable[[], dict[str, Any]],
+    subscribed: bool | None = None,
 ) -> None:
     """Record ``event_type`` about ``request`` in the caller's transaction (no network here).
 
     ``payload`` must not carry residents' personal data unmasked: subscribers are third
     parties (the workflow passes the request's masked view). Nothing is written when no
     subscription wants the event, so without subscribers the hot submission path costs one
-    read of the (small) subscriptions table.
+    read of the (small) subscriptions table. ``payload`` may be a function: it is called only
+    when a subscription wants the event. ``subscribed=False``: the caller read, earlier in
+    this transaction, that no subscription is active (a submission asks along with its
+    number), so there is nothing to read.
     """
+    if subscribed is False:
+        return
     event_type = canonical_type(event_type)
     scope = scope_of(request)
     repository = WebhookRepository(session)
@@ -127,6 +133,8 @@ async def record_event(
     ]
     if not targets:
         return
+    if callable(payload):
+        payload = payload()
     now = utcnow()
     event = WebhookEvent(event_type=event_type, request_id=scope.request_id, body="")
     event.body = envelope(event.id, event_type, now, {"request_id": scope.request_id, **payload})

@@ -21,9 +21,14 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_service_requests import registry as reg
-from zhdj_service_requests.models import RequestEvent, ServiceItem, ServiceRequest
-from zhdj_service_requests.repositories.catalog import CatalogRepository
-from zhdj_service_requests.repositories.requests import RequestFilters, RequestRepository
+from zhdj_service_requests.models import ServiceRequest
+from zhdj_service_requests.repositories.catalog import CatalogRepository, ItemFacts
+from zhdj_service_requests.repositories.requests import (
+    RequestFilters,
+    RequestRepository,
+    open_nearby_query,
+    request_row,
+)
 from zhdj_service_requests.schemas.requests import (
     Channel,
     DispatchBody,
@@ -46,6 +51,7 @@ from zhdj_service_requests.workflow import (
 from zhdj_shared.clock import today_in_china
 from zhdj_shared.db import utcnow
 from zhdj_shared.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from zhdj_shared.ids import new_id
 from zhdj_shared.pagination import PageParams
 from zhdj_shared.registry_client import RegistryClient
 from zhdj_shared.security.authz import Principal
@@ -101,7 +107,7 @@ class RequestService:
         self, principal: Principal, body: RequestCreate, *, channel: Channel | None = None
     ) -> ServiceRequest:
         channel = channel or self._channel_of(principal)
-        item = await self.catalog.item(body.item_id)
+        item = await self.catalog.item_facts(body.item_id)
         if item is None or not item.active:
             raise invalid("item_id", "unknown item", f"no active service item {body.item_id}")
         resident_user_id, name, phone = self._resident_of(principal, body, channel)
@@ -137,7 +143,7 @@ class RequestService:
             )
         return await self._create(
             principal,
-            item,
+            ItemFacts.of(item),
             channel=Channel.ONE_CLICK,
             place=place,
             title=PRESET_TITLES[body.preset.value],
@@ -196,7 +202,7 @@ class RequestService:
     async def _create(
         self,
         principal: Principal,
-        item: ServiceItem,
+        item: ItemFacts,
         *,
         channel: Channel,
         place: reg.Place,
@@ -205,6 +211,8 @@ class RequestService:
         resident: tuple[str | None, str | None, str | None, str | None],
         location: tuple[float, float] | None,
     ) -> ServiceRequest:
+        """Numbers, routes and writes the request, its first timeline line and its outbox
+        event: Core inserts, no ORM unit of work (the returned row is not in the session)."""
         ancestry = await self.registry.ancestry(place.community_id)
         if ancestry is None:
             raise invalid("community_id", "unknown", f"no organization {place.community_id}")
@@ -218,64 +226,97 @@ class RequestService:
             if CalendarBasis.WEEKENDS_ONLY in (basis1, basis2)
             else basis1
         )
-        seq = await self.requests.next_number(today.strftime("%Y%m%d"))
-        user_id, name, phone, address = resident
-        row = ServiceRequest(
-            number=f"SR{today:%Y%m%d}-{seq:06d}",
-            item_id=item.id,
-            category_id=item.category_id,
-            department_id=item.department_id,
-            title=title,
-            description=description,
-            channel=channel.value,
-            status=Status.SUBMITTED.value,
-            resident_user_id=user_id,
-            resident_name=name,
-            resident_phone=phone,
-            address=address,
-            household_id=place.household_id,
-            community_id=place.community_id,
-            grid_id=place.grid_id,
-            lat=location[0] if location else None,
-            lng=location[1] if location else None,
-            handling_org_id=handling[-1],
-            handling_path=reg.path_of(handling),
-            assigned_department_id=item.department_id,
-            submitted_by=principal.subject,
-            submitted_client_id=access.client_key(principal)
-            if access.is_third_party(principal) or principal.kind == "client"
-            else None,
-            respond_due_on=respond_due,
-            resolve_due_on=resolve_due,
-            calendar_basis=basis.value,
-        )
+        suggested: list[str] = []
         if item.volunteer_post_kind:
             # Teams of the whole street: a street's teams serve its communities too.
             street = ancestry[-2] if len(ancestry) > 1 else ancestry[-1]
-            row.suggested_team_ids = await reg.volunteer_teams(
-                self.registry, item.volunteer_post_kind, street
-            )
-        row.possible_duplicate_of = await self._possible_duplicate(row)
-        self.requests.add(row)
-        await self.session.flush()
+            suggested = await reg.volunteer_teams(self.registry, item.volunteer_post_kind, street)
+        user_id, name, phone, address = resident
+        lat, lng = location if location else (None, None)
+        now = utcnow()
+        box = None
+        if lat is not None and lng is not None:
+            box = _box(lat, lng, self.policy.duplicate_radius_m)
+        duplicate = open_nearby_query(
+            category_id=item.category_id,
+            since=now - timedelta(days=self.policy.duplicate_window_days),
+            box=box,
+            item_id=item.id,
+            grid_id=place.grid_id,
+            community_id=place.community_id,
+        )
+        # One round trip on PostgreSQL: the number's sequence, the duplicate hint, and whether
+        # the outbox has any subscription to read.
+        seq, possible_duplicate, subscribed = await self.requests.number_and_duplicate(
+            today.strftime("%Y%m%d"), duplicate
+        )
+        values: dict[str, Any] = {
+            "id": new_id(),
+            "number": f"SR{today:%Y%m%d}-{seq:06d}",
+            "item_id": item.id,
+            "category_id": item.category_id,
+            "department_id": item.department_id,
+            "title": title,
+            "description": description,
+            "channel": channel.value,
+            "status": Status.SUBMITTED.value,
+            "is_open": True,
+            "resident_user_id": user_id,
+            "resident_name": name,
+            "resident_phone": phone,
+            "address": address,
+            "household_id": place.household_id,
+            "community_id": place.community_id,
+            "grid_id": place.grid_id,
+            "lat": lat,
+            "lng": lng,
+            "handling_org_id": handling[-1],
+            "handling_path": reg.path_of(handling),
+            "assigned_team_id": None,
+            "assigned_department_id": item.department_id,
+            "dispatched_by_org_id": None,
+            "suggested_team_ids": suggested,
+            "submitted_by": principal.subject,
+            "submitted_client_id": access.client_key(principal)
+            if access.is_third_party(principal) or principal.kind == "client"
+            else None,
+            "respond_due_on": respond_due,
+            "resolve_due_on": resolve_due,
+            "calendar_basis": basis.value,
+            "escalation_level": 0,
+            "extension_days_requested": None,
+            "extension_reason": None,
+            "extensions_granted": 0,
+            "reject_reason": None,
+            "result": None,
+            "rating": None,
+            "rating_comment": None,
+            "reopen_count": 0,
+            "volunteers": 0,
+            "responded_on_time": None,
+            "resolved_on_time": None,
+            "handling_minutes": None,
+            "possible_duplicate_of": possible_duplicate,
+            "duplicate_of": None,
+            "created_at": now,
+            "updated_at": now,
+            "accepted_at": None,
+            "resolved_at": None,
+            "closed_at": None,
+        }
+        await self.requests.insert_request(values)
+        row = request_row(values)
         await self._event(
-            principal, row, "submit", None, Status.SUBMITTED, None, {"channel": channel.value}
+            principal,
+            row,
+            "submit",
+            None,
+            Status.SUBMITTED,
+            None,
+            {"channel": channel.value},
+            subscribed=subscribed,
         )
         return row
-
-    async def _possible_duplicate(self, row: ServiceRequest) -> str | None:
-        since = utcnow() - timedelta(days=self.policy.duplicate_window_days)
-        box = None
-        if row.lat is not None and row.lng is not None:
-            box = _box(row.lat, row.lng, self.policy.duplicate_radius_m)
-        return await self.requests.open_nearby(
-            category_id=row.category_id,
-            since=since,
-            box=box,
-            item_id=row.item_id,
-            grid_id=row.grid_id,
-            community_id=row.community_id,
-        )
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -522,36 +563,46 @@ class RequestService:
         after: Status | None,
         note: str | None,
         data: dict[str, Any],
-    ) -> RequestEvent:
-        event = RequestEvent(
-            request_id=row.id,
-            action=action,
-            from_status=before.value if before else None,
-            to_status=after.value if after else None,
-            actor_subject=principal.subject if principal else "system",
-            actor_name=principal.name if principal else "系统",
-            actor_role=actor_role(principal) if principal else "system",
-            note=note,
-            data=data,
+        *,
+        subscribed: bool | None = None,
+    ) -> None:
+        """The timeline line (a Core insert) and the outbox event, in the caller's transaction
+        (``subscribed``: see :func:`record_event`)."""
+        at = utcnow()
+        from_status = before.value if before else None
+        to_status = after.value if after else None
+        await self.requests.insert_event(
+            {
+                "id": new_id(),
+                "request_id": row.id,
+                "action": action,
+                "from_status": from_status,
+                "to_status": to_status,
+                "actor_subject": principal.subject if principal else "system",
+                "actor_name": principal.name if principal else "系统",
+                "actor_role": actor_role(principal) if principal else "system",
+                "note": note,
+                "data": data,
+                "at": at,
+            }
         )
-        self.requests.add(event)
-        await self.session.flush()
         await record_event(
             self.session,
             event_type=f"request.{_event_name(action)}",
             request=row,
-            payload={
+            subscribed=subscribed,
+            # Built only when a subscription wants the event.
+            payload=lambda: {
                 "request": public_view(row),
                 "transition": {
                     "action": action,
-                    "from": event.from_status,
-                    "to": event.to_status,
-                    "at": event.at.isoformat(),
+                    "from": from_status,
+                    "to": to_status,
+                    "at": at.isoformat(),
                     "note": note,
                 },
             },
         )
-        return event
 
 
 def _event_name(action: str) -> str:
