@@ -43,3 +43,9 @@ constraints: $(STAMP)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+
+## Render every Kubernetes overlay and check it offline: yamllint, kubernetes-validate --strict,
+## checkov (deploy/k8s-check.sh; its tools go to their own virtualenv, installed on first use).
+K8S_VENV := $(VENV)/k8s-tools
+k8s-check:
+	K8S_VENV=$(K8S_VENV) PYTHON=$(PYTHON) bash deploy/k8s-check.sh
