@@ -57,13 +57,22 @@ async def test_app_migrates_seeds_and_answers_health_readiness_and_metrics(
             version = (
                 await connection.execute(text("SELECT version_num FROM alembic_version"))
             ).scalar()
+            demo_cycles = (
+                await connection.execute(
+                    text("SELECT status FROM cycles WHERE created_by = 'demo' ORDER BY year")
+                )
+            ).scalars()
+            demo_statuses = list(demo_cycles)
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
     assert ready.json() == {"status": "ready", "checks": {"database": "ok"}}
     assert "http_requests_total" in metrics.text
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
     assert [s["name"] for s in systems.json()["items"]] == ["融合党建工作标准体系"]
-    assert version == "0002"
+    assert version == "0003"
+    # load_demo_data (the default): last year's published cycle and this year's open one,
+    # loaded on start while every other service is down
+    assert demo_statuses == ["published", "open"]
     assert (tmp_path / "assessment.db").exists()
 
 
@@ -77,7 +86,7 @@ def test_migrate_command_applies_the_migrations(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "0002" in result.stderr  # alembic logs the revisions it applied
+    assert "0003" in result.stderr  # alembic logs the revisions it applied
     assert (tmp_path / "assessment.db").exists()
 
 

@@ -133,3 +133,26 @@ def test_periods() -> None:
     )
     assert (q4.start.isoformat(), q4.end.isoformat()) == ("2026-10-01", "2026-12-31")
     assert Period(2026, 2).end.isoformat() == "2026-06-30"
+
+
+# --- a member organization's result and its alliances' grades ------------------------------
+
+TABLE = {"excellent": 3, "good": 1, "fair": 0, "poor": -5}
+
+
+def test_alliance_adjustment_is_the_mean_of_the_alliances_points() -> None:
+    assert scoring.alliance_adjustment([], TABLE) is None  # in no assessed alliance
+    assert scoring.alliance_adjustment(["excellent"], TABLE) == 3.0
+    assert scoring.alliance_adjustment(["poor", "fair"], TABLE) == -2.5  # (-5 + 0) / 2
+    assert scoring.alliance_adjustment(["excellent", "good", "good"], TABLE) == 1.67  # 5 / 3
+    assert scoring.alliance_adjustment(["good"], {"excellent": 2}) == 0.0  # missing: 0
+
+
+def test_adjusted_total_stays_within_bounds_and_under_the_veto_cap() -> None:
+    assert scoring.adjusted_total(79.5, 1.0, 100, False, 59) == 80.5
+    assert scoring.adjusted_total(99.0, 3.0, 100, False, 59) == 100.0  # never above the maximum
+    assert scoring.adjusted_total(2.0, -5.0, 100, False, 59) == 0.0  # never below 0
+    assert scoring.adjusted_total(82.0, -2.5, 100, False, 59) == 79.5
+    assert scoring.adjusted_total(58.0, 3.0, 100, True, 59) == 59.0  # a bonus: still capped
+    assert scoring.adjusted_total(58.0, -5.0, 100, True, 59) == 53.0
+    assert scoring.adjusted_total(70.0, None, 100, False, 59) == 70.0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.databases import isolated
+from tests.support.databases import IsolatedDatabase, isolated
 from tests.support.tokens import TestKeys
 from tests.support.upstreams import UNREACHABLE_URL, service_token_source, unreachable_registry
 from zhdj_activity.app import create_app as create_activity_app
@@ -46,8 +46,10 @@ async def assessment_sources(
     requests_database: Database,
     keys: TestKeys,
     blob_root: Path,
+    activity_view: IsolatedDatabase | None = None,
 ) -> AsyncIterator[Sources]:
-    """:class:`Sources` reading the real registry, activity and service-requests apps."""
+    """:class:`Sources` reading the real registry, activity and service-requests apps (the
+    activity app through ``activity_view``, a rolled-back transaction, when one is given)."""
     activity_app = create_activity_app(
         ActivitySettings(migrate_on_start=False, load_demo_data=False),
         database=activity_database,
@@ -55,6 +57,8 @@ async def assessment_sources(
         registry=registry,
         blobs=LocalBlobStore(blob_root / "activity"),
     )
+    if activity_view is not None:
+        activity_app.dependency_overrides[get_session] = activity_view.session_override
     requests_app = create_requests_app(
         ServiceRequestsSettings(
             migrate_on_start=False, load_demo_data=False, escalation_interval_seconds=0

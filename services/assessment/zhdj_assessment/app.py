@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from zhdj_assessment.demo import load_demo
 from zhdj_assessment.routers import ROUTERS
 from zhdj_assessment.settings import AssessmentSettings
 from zhdj_assessment.sources import Sources
@@ -15,6 +17,15 @@ from zhdj_shared.registry_client import RegistryClient
 from zhdj_shared.security.tokens import TokenVerifier
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+logger = logging.getLogger(__name__)
+
+
+async def _load_demo(app: FastAPI) -> None:
+    database: Database = app.state.database
+    async for session in database.unit_of_work():
+        added = await load_demo(session)
+        if added:
+            logger.info("demo data loaded", extra={"fields": {"cycles": added}})
 
 
 def create_app(
@@ -43,6 +54,7 @@ def create_app(
         migrations_dir=MIGRATIONS_DIR,
         database=database,
         token_verifier=token_verifier,
+        on_startup=[_load_demo] if settings.load_demo_data else [],
         on_shutdown=[_close_sources],
     )
     app.state.sources = reads

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from zhdj_assessment.models import Indicator, Score
-from zhdj_assessment.vocabulary import IndicatorKind, Method, ScoreStatus
+from typing import Any
+
+from zhdj_assessment.models import CycleTarget, Indicator, Score
+from zhdj_assessment.vocabulary import GRADE_LABELS, Grade, IndicatorKind, Method, ScoreStatus
 
 
 def _fmt(x: float) -> str:
@@ -37,3 +39,26 @@ def explain(indicator: Indicator, score: Score | None) -> str:
     if indicator.veto and score.fraction is not None and score.fraction < indicator.veto_below:
         text += "本项为一票否决项，未通过，总分封顶。"
     return text
+
+
+def explain_adjustment(target: CycleTarget, table: dict[str, float] | None) -> str | None:
+    """How the alliances' grades moved a member organization's total (None when no rule)."""
+    if table is None or target.target_kind != "org":
+        return None
+    basis: list[dict[str, Any]] | None = target.adjustment_basis
+    if basis is None:
+        return "所在联合体信息暂不可用，联合体等次加减分待重新计算。"
+    if not basis:
+        return "未参加本期已发布考核的党建联合体，不作联合体等次加减分。"
+    parts = "；".join(
+        f"“{b['name']}”{GRADE_LABELS[Grade(b['grade'])]}（{float(b['points']):+g} 分）"
+        for b in basis
+    )
+    rule = "，".join(f"{GRADE_LABELS[Grade(g)]} {float(p):+g}" for g, p in table.items())
+    base = _fmt(target.base_total) if target.base_total is not None else "-"
+    got = _fmt(target.total) if target.total is not None else "-"
+    adj = f"{target.adjustment:+g}" if target.adjustment is not None else "0"
+    return (
+        f"所在党建联合体本期考核结果：{parts}。按联合体等次加减分（{rule}，多个联合体取平均），"
+        f"本项 {adj} 分：{base} → {got}（不低于 0、不超过满分，一票否决封顶不变）。"
+    )

@@ -8,6 +8,8 @@ total with its veto, grade bands, competition ranking and the incentive share.
   source or an unscored manual indicator leaves the total unknown (``None``), never lowered.
 * A failed veto indicator (一票否决: its fraction below ``veto_below``) caps the total at the
   system's ``veto_cap``.
+* A member organization's total takes its alliances' grades into account
+  (:func:`alliance_adjustment`, :func:`adjusted_total`).
 """
 
 from __future__ import annotations
@@ -147,3 +149,27 @@ def incentive_cutoff(count: int, share: float) -> int:
 
 def on_rectification(total_: float, vetoed: bool, threshold: float) -> bool:
     return vetoed or total_ < threshold
+
+
+def alliance_adjustment(grades: Sequence[str], table: Mapping[str, float]) -> float | None:
+    """The points a member organization's total moves by because of its alliances' grades.
+
+    ``grades``: the grades of the published alliance results of the same period for every
+    alliance the organization is a current member of; ``table``: the system's points per grade
+    (e.g. ``{"excellent": 3, "good": 1, "fair": 0, "poor": -5}``, a missing grade 0). A member of
+    several alliances gets the mean of their points (rounded to 2 decimals); a member of none
+    (or of none assessed) gets ``None``: no adjustment.
+    """
+    if not grades:
+        return None
+    return round(sum(float(table.get(g, 0.0)) for g in grades) / len(grades), 2)
+
+
+def adjusted_total(
+    base: float, adjustment: float | None, maximum: float, vetoed: bool, veto_cap: float
+) -> float:
+    """``base + adjustment`` kept within ``[0, maximum]`` (``maximum``: the sum of the system's
+    weights), then the veto cap again: a bonus never lifts a failed veto above the cap."""
+    value = base if adjustment is None else max(0.0, min(maximum, base + adjustment))
+    value = round(value, 2)
+    return min(value, veto_cap) if vetoed else value

@@ -14,3 +14,9 @@ class AssessmentSettings(ServiceSettings):
     port: int = 8004
     # How many reads of the other services a recompute runs at once.
     fetch_concurrency: int = 8
+    # Dashboards' warnings (红/黄/绿) per alliance.
+    warning_no_activity_days: int = 60  # red: no held activity for this many days
+    warning_overdue_red: int = 3  # overdue requests: yellow from 1, red from this many
+    warning_satisfaction_days: int = 90  # satisfaction over this many days before `on`
+    warning_satisfaction_red: float = 0.6  # red below this satisfaction rate
+    warning_satisfaction_yellow: float = 0.8  # yellow below this one

@@ -57,6 +57,14 @@ class CycleTarget(AssessmentModel, table=True):
     path: str = Field(max_length=1024)
     lead_org_id: str | None = Field(default=None, max_length=64)
     total: float | None = None
+    # Organizations with an alliance adjustment: the total before it, the points added, and
+    # the alliances' published results it came from ([{"alliance_id", "name", "cycle_id",
+    # "grade", "points"}]; None while the registry's memberships could not be read).
+    base_total: float | None = None
+    adjustment: float | None = None
+    adjustment_basis: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSONType, nullable=True)
+    )
     known_points: float = 0.0
     complete: bool = False
     vetoed: bool = False

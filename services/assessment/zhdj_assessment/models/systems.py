@@ -30,6 +30,12 @@ class IndicatorSystem(AssessmentModel, table=True):
     veto_cap: float
     incentive_share: float
     appeal_days: int
+    # Organization systems: points added to a member organization's total by the grade of its
+    # alliance's published result in the same period, e.g. {"excellent": 3, "good": 1,
+    # "fair": 0, "poor": -5} (None: no adjustment). See scoring.alliance_adjustment.
+    alliance_adjustment: dict[str, float] | None = Field(
+        default=None, sa_column=Column(JSONType, nullable=True)
+    )
     active: bool = True
     created_by: str = Field(max_length=128)
     created_at: datetime = Field(

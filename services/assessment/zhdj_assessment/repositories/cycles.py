@@ -48,6 +48,42 @@ class CycleRepository:
         )
         return list((await self.session.exec(query)).all())
 
+    async def latest_published(self, target_kind: str) -> Cycle | None:
+        query = (
+            select(Cycle)
+            .where(col(Cycle.status) == "published", col(Cycle.target_kind) == target_kind)
+            .order_by(col(Cycle.published_at).desc(), col(Cycle.id).desc())
+            .limit(1)
+        )
+        return (await self.session.exec(query)).first()
+
+    async def published_alliance_results(
+        self, year: int, quarter: int | None
+    ) -> dict[str, tuple[Cycle, CycleTarget]]:
+        """Graded alliance results of published cycles of this period (the latest published
+        cycle wins when several assess the same alliance), by alliance id."""
+        query = (
+            select(Cycle, CycleTarget)
+            .join(CycleTarget, col(CycleTarget.cycle_id) == col(Cycle.id))
+            .where(
+                col(Cycle.status) == "published",
+                col(Cycle.target_kind) == "alliance",
+                col(Cycle.year) == year,
+                col(CycleTarget.grade).is_not(None),
+            )
+        )
+        query = query.where(
+            col(Cycle.quarter).is_(None) if quarter is None else col(Cycle.quarter) == quarter
+        )
+        found: dict[str, tuple[Cycle, CycleTarget]] = {}
+        for cycle, target in (await self.session.exec(query)).all():
+            seen = found.get(target.target_id)
+            if seen is None or (cycle.published_at or cycle.created_at) > (
+                seen[0].published_at or seen[0].created_at
+            ):
+                found[target.target_id] = (cycle, target)
+        return found
+
     async def target(self, cycle_id: str, target_id: str) -> CycleTarget | None:
         query = select(CycleTarget).where(
             col(CycleTarget.cycle_id) == cycle_id, col(CycleTarget.target_id) == target_id

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Response, status
 
-from zhdj_assessment.explain import explain
+from zhdj_assessment.explain import explain, explain_adjustment
 from zhdj_assessment.routers.deps import Cycles, Id, Paging, Reader, Writer
 from zhdj_assessment.schemas.cycles import (
     AppealAnswer,
@@ -160,6 +160,7 @@ async def target_result(
         result=ResultRead.of(target),
         appeal_until=published + timedelta(days=loaded.system.appeal_days) if published else None,
         dimensions=dimensions,
+        adjustment_explanation=explain_adjustment(target, loaded.system.alliance_adjustment),
         appeals=[AppealRead.of(a) for a in appeals],
         changes=[ScoreChangeRead.of(c) for c in changes],
     )

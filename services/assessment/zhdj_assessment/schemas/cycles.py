@@ -97,6 +97,15 @@ class ResultRead(BaseModel):
     name: str
     status: str = Field(description="complete | incomplete (unavailable or unscored indicators)")
     total: float | None = Field(description="None while incomplete")
+    base_total: float | None = Field(
+        description="Organizations with an alliance adjustment: the total before it"
+    )
+    adjustment: float | None = Field(
+        description="Points added (negative: taken) by the alliances' grades; None: none apply"
+    )
+    adjustment_basis: list[dict[str, Any]] | None = Field(
+        description="The alliances' published results the adjustment came from"
+    )
     known_points: float = Field(description="Points the known indicators already earn")
     vetoed: bool
     grade: Grade | None
@@ -116,6 +125,9 @@ class ResultRead(BaseModel):
             name=row.name,
             status="complete" if row.complete else "incomplete",
             total=row.total,
+            base_total=row.base_total,
+            adjustment=row.adjustment,
+            adjustment_basis=row.adjustment_basis,
             known_points=row.known_points,
             vetoed=row.vetoed,
             grade=grade,
@@ -220,6 +232,9 @@ class TargetResultRead(BaseModel):
     result: ResultRead
     appeal_until: datetime | None = Field(description="Appeals are accepted until then")
     dimensions: list[DimensionResultRead]
+    adjustment_explanation: str | None = Field(
+        description="How the alliances' grades moved an organization's total (None: not at all)"
+    )
     appeals: list[AppealRead]
     changes: list[ScoreChangeRead]
 

@@ -26,6 +26,16 @@ class GradeBands(Strict):
         return self
 
 
+class AllianceAdjustment(Strict):
+    """Points added to (negative: taken from) a member organization's total by the grade of its
+    alliance's published result in the same period (the mean over several alliances)."""
+
+    excellent: float = Field(default=0, ge=-100, le=100, description="Alliance 优秀")
+    good: float = Field(default=0, ge=-100, le=100, description="Alliance 良好")
+    fair: float = Field(default=0, ge=-100, le=100, description="Alliance 一般")
+    poor: float = Field(default=0, ge=-100, le=100, description="Alliance 较差")
+
+
 class IndicatorCreate(Strict):
     code: Code
     name: Title
@@ -70,6 +80,11 @@ class SystemCreate(Strict):
     veto_cap: float = Field(ge=0, le=1000)
     incentive_share: float = Field(gt=0, le=1)
     appeal_days: int = Field(ge=0, le=365)
+    alliance_adjustment: AllianceAdjustment | None = Field(
+        default=None,
+        description="Organization systems only: how a member organization's total takes its "
+        "alliance's grade into account",
+    )
     dimensions: list[DimensionCreate] = Field(min_length=1, max_length=50)
 
     @model_validator(mode="after")
@@ -79,6 +94,8 @@ class SystemCreate(Strict):
         ]
         if len(codes) != len(set(codes)):
             raise ValueError("codes must be unique within a system")
+        if self.alliance_adjustment is not None and self.target_kind != TargetKind.ORG:
+            raise ValueError("alliance_adjustment applies to organization systems only")
         for d in self.dimensions:
             for i in d.indicators:
                 if i.metric and self.target_kind not in METRICS[i.metric].kinds:
@@ -141,6 +158,7 @@ class SystemRead(BaseModel):
     veto_cap: float
     incentive_share: float
     appeal_days: int
+    alliance_adjustment: dict[str, float] | None
     active: bool
     created_by: str
     created_at: datetime
@@ -163,6 +181,7 @@ class SystemRead(BaseModel):
             veto_cap=system.veto_cap,
             incentive_share=system.incentive_share,
             appeal_days=system.appeal_days,
+            alliance_adjustment=system.alliance_adjustment,
             active=system.active,
             created_by=system.created_by,
             created_at=system.created_at,

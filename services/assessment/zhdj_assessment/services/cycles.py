@@ -334,7 +334,60 @@ class CycleService:
                         setattr(row, name, getattr(fresh, name))
         if new_rows:
             await self.repository.add_all(new_rows)
+        if cycle.target_kind == TargetKind.ORG and loaded.system.alliance_adjustment:
+            await self._alliance_basis(cycle, loaded.system.alliance_adjustment, targets)
         cycle.computed_at = utcnow()
+        await self._results(loaded, targets)
+
+    async def _alliance_basis(
+        self, cycle: Cycle, table: dict[str, float], targets: list[CycleTarget]
+    ) -> None:
+        """Each organization target's alliances with a published result of the same period
+        (read from the registry: its current memberships), stored as the adjustment's basis.
+        The registry down: the basis is None and the result incomplete, never unadjusted."""
+        published = await self.repository.published_alliance_results(cycle.year, cycle.quarter)
+        if not published:
+            for target in targets:
+                target.adjustment_basis = []
+            return
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def memberships(target: CycleTarget) -> list[str] | None:
+            async with gate:
+                try:
+                    body = await self.sources.registry.get_json(
+                        "/api/registry/alliances",
+                        {"member_org": target.target_id, "limit": PAGE},
+                    )
+                except ServiceUnavailable:
+                    return None
+            return [a["id"] for a in body["items"]] if body else []
+
+        found = await asyncio.gather(*(memberships(t) for t in targets))
+        for target, alliance_ids in zip(targets, found, strict=True):
+            if alliance_ids is None:
+                target.adjustment_basis = None
+                target.unavailable_sources = sorted({*target.unavailable_sources, "registry"})
+                continue
+            basis = []
+            for alliance_id in sorted(alliance_ids):
+                if alliance_id not in published:
+                    continue
+                source_cycle, result = published[alliance_id]
+                basis.append(
+                    {
+                        "alliance_id": alliance_id,
+                        "name": result.name,
+                        "cycle_id": source_cycle.id,
+                        "grade": result.grade,
+                        "total": result.total,
+                        "points": float(table.get(result.grade or "", 0.0)),
+                    }
+                )
+            target.adjustment_basis = basis
+
+    async def results_from_scores(self, loaded: Loaded, targets: list[CycleTarget]) -> None:
+        """Totals, grades, ranks and lists of stored scores (the demo loader's way in)."""
         await self._results(loaded, targets)
 
     async def _results(self, loaded: Loaded, targets: list[CycleTarget] | None = None) -> None:
@@ -347,6 +400,8 @@ class CycleService:
         scores: dict[tuple[str, str], Score] = {
             (s.target_id, s.indicator_id): s for s in await self.repository.scores(cycle.id)
         }
+        table = system.alliance_adjustment if cycle.target_kind == TargetKind.ORG else None
+        maximum = sum(weights.values())
         totals: dict[str, float] = {}
         for target in targets:
             result = scoring.total(
@@ -356,14 +411,31 @@ class CycleService:
             )
             target.total, target.known_points = result.total, result.known_points
             target.complete, target.vetoed = result.complete, result.vetoed
+            target.base_total = target.adjustment = None
+            if table is not None:
+                if target.adjustment_basis is None:
+                    target.complete, target.total = False, None
+                elif result.total is not None:
+                    target.adjustment = scoring.alliance_adjustment(
+                        [b["grade"] for b in target.adjustment_basis], table
+                    )
+                    target.base_total = result.total
+                    target.total = scoring.adjusted_total(
+                        result.known_points,
+                        target.adjustment,
+                        maximum,
+                        result.vetoed,
+                        system.veto_cap,
+                    )
+            result_total = target.total
             target.grade = None
             target.rank = None
             target.rectification = target.incentive = False
-            if result.total is not None:
-                totals[target.target_id] = result.total
-                target.grade = scoring.grade(result.total, system.grade_bands).value
+            if result_total is not None:
+                totals[target.target_id] = result_total
+                target.grade = scoring.grade(result_total, system.grade_bands).value
                 target.rectification = scoring.on_rectification(
-                    result.total, result.vetoed, system.rectification_below
+                    result_total, result.vetoed, system.rectification_below
                 )
         ranks = scoring.competition_ranks(totals)
         cutoff = scoring.incentive_cutoff(len(totals), system.incentive_share)

@@ -43,6 +43,9 @@ class SystemService:
             veto_cap=data.veto_cap,
             incentive_share=data.incentive_share,
             appeal_days=data.appeal_days,
+            alliance_adjustment=(
+                data.alliance_adjustment.model_dump() if data.alliance_adjustment else None
+            ),
             created_by=principal.subject,
         )
         rows: list[Indicator] = []
