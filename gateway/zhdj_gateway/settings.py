@@ -42,6 +42,9 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = 10 * 1024 * 1024
     rate_limit_per_client: float = 50.0  # tokens per second, sustained
     rate_limit_client_burst: int = 200
+    # Platform services (client credentials with the ``service`` role) calling each other.
+    rate_limit_per_service_client: float = 2000.0
+    rate_limit_service_client_burst: int = 4000
     rate_limit_per_ip: float = 20.0
     rate_limit_ip_burst: int = 100
     login_max_failures: int = 5  # per username+IP within the window, then 429

@@ -153,7 +153,7 @@ class Edge:
             if self.cors.allows(head.origin):
                 send = self.cors.wrap(send, head.origin)
         path: str = scope["path"]
-        if path not in _UNLIMITED_PATHS and not await self._within_ip_limit(scope, send):
+        if path not in _UNLIMITED_PATHS and not await self._within_ip_limit(scope, head, send):
             return
         if not await self._declared_length_ok(head, send):
             return
@@ -164,7 +164,13 @@ class Edge:
         else:
             await self._to_identity(scope, receive, send, head)
 
-    async def _within_ip_limit(self, scope: Scope, send: Send) -> bool:
+    async def _within_ip_limit(self, scope: Scope, head: RequestHead, send: Send) -> bool:
+        """Per-address bucket for callers without a valid token. A caller whose bearer token
+        verifies is limited per client instead: many users behind one NAT, or every platform
+        service calling through the gateway from one address, must not share one bucket."""
+        token = head.bearer_token()
+        if token is not None and await self._client_of(token) is not None:
+            return True
         s = self.settings
         wait = await self._hit("ip:" + client_ip(scope), s.rate_limit_per_ip, s.rate_limit_ip_burst)
         if wait:
@@ -178,16 +184,22 @@ class Edge:
         return True
 
     async def _within_client_limit(self, token: str | None, send: Send) -> bool:
-        """Per-client bucket, only for a token that verifies (an invalid one earns none)."""
+        """Per-client bucket, only for a token that verifies (an invalid one earns none).
+        Platform services (role ``service``) have their own, larger rate: an assessment
+        recompute reads thousands of figures through the gateway."""
         if token is None:
             return True
-        client = await self._client_key(token)
+        client = await self._client_of(token)
         if client is None:
             return True
+        key, is_service = client
         s = self.settings
-        wait = await self._hit(
-            "client:" + client, s.rate_limit_per_client, s.rate_limit_client_burst
+        rate, burst = (
+            (s.rate_limit_per_service_client, s.rate_limit_service_client_burst)
+            if is_service
+            else (s.rate_limit_per_client, s.rate_limit_client_burst)
         )
+        wait = await self._hit("client:" + key, rate, burst)
         if wait:
             await send_problem(
                 send,
@@ -203,7 +215,8 @@ class Edge:
         assert limiter is not None, "the edge's lifespan has not run"
         return await limiter.hit(key, rate, burst)
 
-    async def _client_key(self, token: str) -> str | None:
+    async def _client_of(self, token: str) -> tuple[str, bool] | None:
+        """``(client key, is a platform service)`` of a token that verifies, else ``None``."""
         verifier = self._verifier
         if verifier is None:
             return None
@@ -212,7 +225,13 @@ class Edge:
         except InvalidToken:
             return None
         client = claims.get("client_id") or claims.get("sub")
-        return str(client) if client else None
+        if not client:
+            return None
+        roles = claims.get("roles")
+        is_service = (
+            claims.get("kind") == "client" and isinstance(roles, list) and "service" in roles
+        )
+        return str(client), is_service
 
     async def _declared_length_ok(self, head: RequestHead, send: Send) -> bool:
         if head.content_length is None:

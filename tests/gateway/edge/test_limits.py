@@ -77,19 +77,60 @@ async def test_an_invalid_token_passes_through_but_earns_no_bucket(
 
 async def test_an_address_over_its_bucket_gets_429(make_edge: EdgeFactory, keys: TestKeys) -> None:
     async with make_edge(rate_limit_per_ip=0.5, rate_limit_ip_burst=3) as edge:
-        statuses = [
-            (
-                await edge.client.get("/api/registry/ok", headers=keys.bearer(sub=f"u{i}"))
-            ).status_code
-            for i in range(3)
-        ]
+        statuses = [(await edge.client.get("/api/registry/ok")).status_code for _ in range(3)]
         refused_proxy = await edge.client.get("/api/registry/ok")
         refused_identity = await edge.client.get("/auth/me")
+        forged = TestKeys(kid=keys.kid).bearer(sub="u1")  # a token that does not verify
+        refused_forged = await edge.client.get("/api/registry/ok", headers=forged)
         probe = await edge.client.get("/healthz")
     assert statuses == [200, 200, 200]
     assert_429(refused_proxy)
     assert_429(refused_identity)
+    assert_429(refused_forged)
     assert probe.status_code == 200  # probes are never limited
+
+
+async def test_callers_with_a_valid_token_are_limited_per_client_not_per_address(
+    make_edge: EdgeFactory, keys: TestKeys
+) -> None:
+    """Many users behind one address (a NAT, the ingress) do not share the address's bucket."""
+    async with make_edge(
+        rate_limit_per_ip=0.5,
+        rate_limit_ip_burst=1,
+        rate_limit_per_client=0.5,
+        rate_limit_client_burst=2,
+    ) as edge:
+        users = [
+            (await edge.client.get("/api/registry/ok", headers=keys.bearer(sub=f"u{i}")))
+            for i in range(5)
+        ]
+        alice = keys.bearer(sub="alice")
+        alices = [await edge.client.get("/api/registry/ok", headers=alice) for _ in range(3)]
+    assert [r.status_code for r in users] == [200] * 5
+    assert [r.status_code for r in alices[:2]] == [200, 200]
+    assert_429(alices[2])  # her own bucket still applies
+
+
+async def test_platform_services_have_their_own_larger_rate(
+    make_edge: EdgeFactory, keys: TestKeys
+) -> None:
+    service = keys.bearer(
+        sub="svc-assessment", client_id="svc-assessment", kind="client", roles=["service"]
+    )
+    partner = keys.bearer(sub="partner", client_id="partner", kind="client", roles=["third_party"])
+    async with make_edge(
+        rate_limit_per_client=0.5,
+        rate_limit_client_burst=2,
+        rate_limit_per_service_client=0.5,
+        rate_limit_service_client_burst=10,
+    ) as edge:
+        services = [await edge.client.get("/api/registry/ok", headers=service) for _ in range(10)]
+        partners = [await edge.client.get("/api/registry/ok", headers=partner) for _ in range(3)]
+        over = await edge.client.get("/api/registry/ok", headers=service)
+    assert [r.status_code for r in services] == [200] * 10
+    assert [r.status_code for r in partners[:2]] == [200, 200]
+    assert_429(partners[2])
+    assert_429(over)
 
 
 # -- backends -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ shown as "（数据暂不可用）" in the text), never zero.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,9 @@ class CityFigures:
     unavailable_sources: list[str] = field(default_factory=list)
 
 
+logger = logging.getLogger(__name__)
+
+
 class ReportService:
     def __init__(self, sources: Sources) -> None:
         self.sources = sources
@@ -52,7 +56,9 @@ class ReportService:
         ):
             try:
                 await read(figures, period)
-            except ServiceUnavailable:
+            except ServiceUnavailable as exc:
+                # Operators need the reason (down, refused, rate-limited...); the report says which.
+                logger.warning("city report: %s unavailable: %s", source, exc.detail)
                 figures.unavailable_sources.append(source)
         return figures
 
