@@ -16,7 +16,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -205,9 +205,24 @@ async def _integrity_handler(_request: Request, _exc: Exception) -> Response:
     )
 
 
+async def _database_unavailable_handler(_request: Request, _exc: Exception) -> Response:
+    # The connection was lost or refused (a database restart, a failover, SQLite busy beyond
+    # its timeout): the transaction did not commit, and a retry shortly after will likely work.
+    # 503 says so to clients, and the gateway's breaker counts it as the upstream failing.
+    return problem_response(
+        503,
+        title="Service unavailable",
+        slug="database-unavailable",
+        detail="The database is not answering right now; nothing was stored. Try again shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem_handler)
     app.add_exception_handler(IntegrityError, _integrity_handler)
+    app.add_exception_handler(OperationalError, _database_unavailable_handler)
+    app.add_exception_handler(InterfaceError, _database_unavailable_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import APIRouter
 from sqlalchemy import Column, Integer, MetaData, Table, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from tests.support.tokens import TestKeys
 from zhdj_shared.app import create_service_app
@@ -28,6 +28,12 @@ async def boom() -> dict[str, str]:
 @router.post("/api/test/race")
 async def race() -> dict[str, str]:
     raise IntegrityError("INSERT ...", {}, Exception("duplicate key value"))
+
+
+@router.post("/api/test/lost/{kind}")
+async def lost(kind: str) -> dict[str, str]:
+    error = OperationalError if kind == "operational" else InterfaceError
+    raise error("INSERT ...", {}, Exception("connection was closed in the middle of operation"))
 
 
 things = Table("things", MetaData(), Column("id", Integer, primary_key=True))
@@ -88,6 +94,17 @@ async def test_a_lost_race_on_a_database_rule_is_a_409_problem(
     assert (await client.post("/api/test/things/1")).status_code == 201
     duplicate = await client.post("/api/test/things/1")  # fails at commit, before the response
     assert duplicate.status_code == 409
+
+
+@pytest.mark.parametrize("kind", ["operational", "interface"])
+async def test_a_lost_database_connection_is_a_503_problem_to_retry(
+    client: httpx.AsyncClient, kind: str
+) -> None:
+    response = await client.post(f"/api/test/lost/{kind}")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    assert "connection was closed" not in response.text
 
 
 async def test_request_id_is_generated_when_missing_or_unsafe(client: httpx.AsyncClient) -> None:
