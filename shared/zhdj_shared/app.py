@@ -67,7 +67,8 @@ def create_service_app(
         description=description,
         version=version,
         lifespan=lifespan,
-        responses=problem_responses(401, 403, 422),
+        # 400: a body that cannot be read at all (not UTF-8, broken multipart), as FastAPI answers.
+        responses=problem_responses(400, 401, 403, 422),
     )
     app.state.settings = settings
     app.state.database = db

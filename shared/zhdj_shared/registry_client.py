@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import Depends, Request
@@ -62,7 +63,8 @@ class RegistryClient:
     async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any | None:
         """``GET`` a registry path: its JSON, ``None`` on 404, 503 when the registry fails."""
         response = await self._client.get(path, params=params)
-        if response.status_code == 404:
+        if response.status_code == 404 or 300 <= response.status_code < 400:
+            # A redirect means the path named no resource (an empty id leaves a trailing slash).
             return None
         if response.status_code >= 400:
             # 401/403 mean this service's own credentials are wrong: an outage, not the caller's
@@ -76,7 +78,7 @@ class RegistryClient:
         cached = self._ancestry.get(org_id)
         if cached is not None and cached[0] > now:
             return cached[1]
-        body = await self.get_json(f"/api/registry/organizations/{org_id}/ancestry")
+        body = await self.get_json(f"/api/registry/organizations/{segment(org_id)}/ancestry")
         if body is None:
             return None
         ids = [str(i) for i in body["ancestor_ids"]]
@@ -87,8 +89,18 @@ class RegistryClient:
 
     async def organization(self, org_id: str) -> dict[str, Any] | None:
         """The organization's registry record, or ``None`` when unknown."""
-        body = await self.get_json(f"/api/registry/organizations/{org_id}")
+        body = await self.get_json(f"/api/registry/organizations/{segment(org_id)}")
         return body if isinstance(body, dict) else None
+
+
+def segment(value: str) -> str:
+    """``value`` as one URL path segment: every character that is not unreserved is escaped.
+
+    Ids come from callers (bodies, query strings): one with a ``/``, ``?``, ``#`` or a control
+    character must name a resource that does not exist (404), never another path or an
+    invalid URL (500).
+    """
+    return quote(value, safe="")
 
 
 def get_registry(request: Request) -> RegistryClient:

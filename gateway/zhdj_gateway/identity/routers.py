@@ -243,7 +243,9 @@ async def token(request: Request, session: SessionDep, ctx: IdentityDep) -> Resp
 @token_router.post(
     "/auth/revoke",
     summary="Revoke a refresh token and its family (RFC 7009)",
-    responses=_OAUTH_ERRORS,
+    # RFC 7009: 200 with an empty body (not JSON), also for an unknown token.
+    response_class=Response,
+    responses={200: {"description": "Revoked, or the token was not valid"}, **_OAUTH_ERRORS},
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -30,4 +30,5 @@ def feed_token(key: bytes, org_id: str) -> str:
 
 
 def valid_feed_token(key: bytes, org_id: str, token: str) -> bool:
-    return hmac.compare_digest(feed_token(key, org_id), token)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a forged token may have them).
+    return hmac.compare_digest(feed_token(key, org_id).encode(), token.encode())

@@ -16,6 +16,8 @@ from zhdj_activity.vocabulary import Period
 from zhdj_shared.clock import CHINA_TZ
 from zhdj_shared.errors import FieldError, Unprocessable
 
+# Years a period may name: ``date`` has no year 0, and windows reach into the next year.
+MIN_YEAR, MAX_YEAR = 1900, 2999
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])|H([12])))?$")
 
 
@@ -50,6 +52,11 @@ def parse_period(text: str) -> Window:
             errors=[FieldError(field="period", message="invalid period")],
         )
     year = int(match.group(1))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Unprocessable(
+            f"period's year is between {MIN_YEAR} and {MAX_YEAR}",
+            errors=[FieldError(field="period", message="year out of range")],
+        )
     month, quarter, half = match.group(2), match.group(3), match.group(4)
     if month:
         m = int(month)

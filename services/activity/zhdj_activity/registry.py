@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from zhdj_shared.registry_client import RegistryClient
+from zhdj_shared.registry_client import RegistryClient, segment
 
 PAGE = 200
 
@@ -97,7 +97,7 @@ async def _fetch_subtree(registry: RegistryClient, org_id: str) -> list[OrgInfo]
 
 
 async def alliance(registry: RegistryClient, alliance_id: str) -> dict[str, Any] | None:
-    body = await registry.get_json(f"/api/registry/alliances/{alliance_id}")
+    body = await registry.get_json(f"/api/registry/alliances/{segment(alliance_id)}")
     return body if isinstance(body, dict) else None
 
 
@@ -118,21 +118,21 @@ async def roster(registry: RegistryClient, org_id: str) -> list[RosterEntry]:
 
 
 async def member(registry: RegistryClient, member_id: str) -> RosterEntry | None:
-    body = await registry.get_json(f"/api/registry/members/{member_id}")
+    body = await registry.get_json(f"/api/registry/members/{segment(member_id)}")
     if body is None or not body.get("active", True):
         return None
     return RosterEntry(member_id=body["id"], name=body["name"], org_id=body["home_org_id"])
 
 
 async def member_of_user(registry: RegistryClient, user_id: str) -> RosterEntry | None:
-    body = await registry.get_json(f"/api/registry/members/by-user/{user_id}")
+    body = await registry.get_json(f"/api/registry/members/by-user/{segment(user_id)}")
     if body is None:
         return None
     return RosterEntry(member_id=body["id"], name=body["name"], org_id=body["home_org_id"])
 
 
 async def venue(registry: RegistryClient, venue_id: str) -> dict[str, Any] | None:
-    body = await registry.get_json(f"/api/registry/venues/{venue_id}")
+    body = await registry.get_json(f"/api/registry/venues/{segment(venue_id)}")
     return body if isinstance(body, dict) and body.get("status") == "open" else None
 
 

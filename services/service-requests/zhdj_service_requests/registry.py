@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from zhdj_shared.registry_client import RegistryClient
+from zhdj_shared.registry_client import RegistryClient, segment
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ async def org_path(registry: RegistryClient, org_id: str) -> str | None:
 
 async def household_place(registry: RegistryClient, user_id: str) -> Place | None:
     """The resident's registered household (``/households/by-user/{user_id}``), if any."""
-    body = await registry.get_json(f"/api/registry/households/by-user/{user_id}")
+    body = await registry.get_json(f"/api/registry/households/by-user/{segment(user_id)}")
     if not isinstance(body, dict):
         return None
     return Place(
@@ -64,4 +64,4 @@ async def volunteer_teams(registry: RegistryClient, post_kind: str, within: str)
 
 
 async def volunteer_team_exists(registry: RegistryClient, team_id: str) -> bool:
-    return await registry.get_json(f"/api/registry/volunteer-teams/{team_id}") is not None
+    return await registry.get_json(f"/api/registry/volunteer-teams/{segment(team_id)}") is not None

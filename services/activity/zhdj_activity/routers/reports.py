@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
@@ -232,7 +233,13 @@ async def calendar(
     return Response(
         content=body.encode(),
         media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'inline; filename="{org_id}.ics"'},
+        # RFC 6266: the id may hold any character (CJK, quotes, CR/LF); only the percent-encoded
+        # ``filename*`` carries it, a header cannot.
+        headers={
+            "Content-Disposition": (
+                f"inline; filename=\"calendar.ics\"; filename*=UTF-8''{quote(org_id, safe='')}.ics"
+            )
+        },
     )
 
 

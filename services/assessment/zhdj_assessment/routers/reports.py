@@ -47,7 +47,11 @@ class CityReportRead(BaseModel):
 async def city_report(
     principal: Reader,
     sources: Annotated[Sources, Depends(sources_of)],
-    period: Annotated[str, Query(pattern=r"^\d{4}(-Q[1-4])?$", description="2026 or 2026-Q1")],
+    period: Annotated[
+        str,
+        # Years 1900 to 2999: ``date`` has no year 0.
+        Query(pattern=r"^(?:19|2[0-9])[0-9]{2}(-Q[1-4])?$", description="2026 or 2026-Q1"),
+    ],
 ) -> CityReportRead:
     year, _, quarter = period.partition("-Q")
     window = Period(int(year), int(quarter) if quarter else None)

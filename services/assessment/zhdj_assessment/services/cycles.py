@@ -46,6 +46,7 @@ from zhdj_shared.errors import (
     Unprocessable,
 )
 from zhdj_shared.pagination import PageParams
+from zhdj_shared.registry_client import segment
 from zhdj_shared.security.authz import Principal
 
 PAGE = 200
@@ -223,7 +224,9 @@ class CycleService:
             if cycle.target_ids:
                 alliances = []
                 for alliance_id in cycle.target_ids:
-                    body = await registry.get_json(f"/api/registry/alliances/{alliance_id}")
+                    body = await registry.get_json(
+                        f"/api/registry/alliances/{segment(alliance_id)}"
+                    )
                     if body is None:
                         raise invalid("target_ids", f"no alliance {alliance_id}")
                     alliances.append(body)
@@ -598,7 +601,7 @@ class CycleService:
 
     async def _set_rectification(self, cycle: Cycle, target: CycleTarget) -> tuple[str, str]:
         registry = self.sources.registry
-        path = f"/api/registry/alliances/{target.target_id}"
+        path = f"/api/registry/alliances/{segment(target.target_id)}"
         try:
             current = await registry.get_json(path)
             if current is None:

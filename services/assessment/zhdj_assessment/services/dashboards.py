@@ -20,6 +20,7 @@ from zhdj_assessment.settings import AssessmentSettings
 from zhdj_assessment.sources import ACTIVITY, REGISTRY, REQUESTS, Period, Sources
 from zhdj_assessment.vocabulary import Grade, TargetKind
 from zhdj_shared.errors import Forbidden, NotFound, ServiceUnavailable, Unprocessable
+from zhdj_shared.registry_client import segment
 from zhdj_shared.security.authz import Principal
 from zhdj_shared.security.scopes import Role
 
@@ -304,7 +305,7 @@ async def warnings(
 
     async def convener(a: dict[str, Any]) -> Check:
         body = await sources.registry.get_json(
-            f"/api/registry/alliances/{a['id']}/convener", {"on": on.isoformat()}
+            f"/api/registry/alliances/{segment(a['id'])}/convener", {"on": on.isoformat()}
         )
         if body is None:  # 404: the registry no longer knows the alliance
             raise ServiceUnavailable("the registry does not know this alliance")

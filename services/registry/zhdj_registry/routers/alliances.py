@@ -67,7 +67,11 @@ async def create_alliance(
     return await _read(service, alliance)
 
 
-@router.get("", summary="List alliances (pattern, status, lead subtree, member, year, name)")
+@router.get(
+    "",
+    summary="List alliances (pattern, status, lead subtree, member, year, name)",
+    responses=problem_responses(404),
+)
 async def list_alliances(
     _principal: Reader,
     service: Alliances,
@@ -183,7 +187,11 @@ async def revoke_designation(
     await service.revoke_designation(principal, alliance_id, year)
 
 
-@sites_router.get("", summary="Demonstration sites (融合党建精品示范点), newest year first")
+@sites_router.get(
+    "",
+    summary="Demonstration sites (融合党建精品示范点), newest year first",
+    responses=problem_responses(404),
+)
 async def demonstration_sites(
     _principal: Reader,
     service: Alliances,

@@ -42,7 +42,11 @@ async def create_organization(
     return OrganizationRead.of(org)
 
 
-@router.get("", summary="List organizations (filters; whole subtrees with `within`)")
+@router.get(
+    "",
+    summary="List organizations (filters; whole subtrees with `within`)",
+    responses=problem_responses(404),
+)
 async def list_organizations(
     _principal: Reader,
     service: Organizations,

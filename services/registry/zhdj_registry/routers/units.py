@@ -62,7 +62,11 @@ async def create_unit(
     return UnitRead.of(unit)
 
 
-@router.get("", summary="List units (filters; a supervising subtree with `within`)")
+@router.get(
+    "",
+    summary="List units (filters; a supervising subtree with `within`)",
+    responses=problem_responses(404),
+)
 async def list_units(
     _principal: Reader,
     service: Units,

@@ -54,7 +54,11 @@ async def create_venue(
     return (await _reads(service, [venue]))[0]
 
 
-@router.get("", summary="List venues (owner subtree, owner, alliance, name)")
+@router.get(
+    "",
+    summary="List venues (owner subtree, owner, alliance, name)",
+    responses=problem_responses(404),
+)
 async def list_venues(
     _principal: Reader,
     service: Venues,

@@ -51,6 +51,7 @@ async def create_team(
 @router.get(
     "",
     summary="List teams; `post_kind` with `within` finds teams to route a service request to",
+    responses=problem_responses(404),
 )
 async def list_teams(
     _principal: Reader,

@@ -24,7 +24,14 @@ from zhdj_shared.security.authz import Principal
 from zhdj_shared.security.tokens import InvalidToken, TokenVerifier
 
 PREFIX = "/open311/v2"
-router = APIRouter(prefix=PREFIX, tags=["open311"])
+router = APIRouter(
+    prefix=PREFIX,
+    tags=["open311"],
+    # Open311 errors are its own list of {code, description} (JSON or XML), not problem+json.
+    responses={
+        404: {"description": "Unknown format (use .json or .xml), service or request"},
+    },
+)
 CHANGESET = "2026-11-27T00:00:00+08:00"
 
 
