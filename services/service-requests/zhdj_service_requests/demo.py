@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_service_requests.catalog_seed import load_catalog
 from zhdj_service_requests.models import RequestCounter, RequestEvent, ServiceItem, ServiceRequest
+from zhdj_service_requests.models.requests import UNHANDLED
 from zhdj_service_requests.registry import path_of
 from zhdj_service_requests.workdays import add_working_days, basis_of, working_days_between
 from zhdj_service_requests.workflow import FINAL, Status
@@ -196,19 +197,7 @@ def _one(
         "respond_due_on": respond_due,
         "resolve_due_on": resolve_due,
         "calendar_basis": basis_of(resolve_due).value,
-        "escalation_level": 0,
-        "extension_days_requested": None,
-        "extension_reason": None,
-        "extensions_granted": 0,
-        "reject_reason": None,
-        "result": None,
-        "rating": None,
-        "rating_comment": None,
-        "reopen_count": 0,
-        "volunteers": 0,
-        "responded_on_time": None,
-        "resolved_on_time": None,
-        "handling_minutes": None,
+        **UNHANDLED,
         "possible_duplicate_of": None,
         "duplicate_of": None,
         "created_at": created,

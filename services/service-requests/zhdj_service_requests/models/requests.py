@@ -146,3 +146,22 @@ class RequestCounter(ServiceRequestsModel, table=True):
 
     day: str = Field(primary_key=True, max_length=8)
     value: int = Field(default=0)
+
+
+# The columns of a request nothing has happened to yet (no escalation, extension, result,
+# rating...): what a submission writes, and what the demo starts each request from.
+UNHANDLED: dict[str, object] = {
+    "escalation_level": 0,
+    "extension_days_requested": None,
+    "extension_reason": None,
+    "extensions_granted": 0,
+    "reject_reason": None,
+    "result": None,
+    "rating": None,
+    "rating_comment": None,
+    "reopen_count": 0,
+    "volunteers": 0,
+    "responded_on_time": None,
+    "resolved_on_time": None,
+    "handling_minutes": None,
+}

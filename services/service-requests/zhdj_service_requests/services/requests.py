@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_service_requests import registry as reg
 from zhdj_service_requests.models import ServiceRequest
+from zhdj_service_requests.models.requests import UNHANDLED
 from zhdj_service_requests.repositories.catalog import CatalogRepository, ItemFacts
 from zhdj_service_requests.repositories.requests import (
     RequestFilters,
@@ -283,19 +284,7 @@ class RequestService:
             "respond_due_on": respond_due,
             "resolve_due_on": resolve_due,
             "calendar_basis": basis.value,
-            "escalation_level": 0,
-            "extension_days_requested": None,
-            "extension_reason": None,
-            "extensions_granted": 0,
-            "reject_reason": None,
-            "result": None,
-            "rating": None,
-            "rating_comment": None,
-            "reopen_count": 0,
-            "volunteers": 0,
-            "responded_on_time": None,
-            "resolved_on_time": None,
-            "handling_minutes": None,
+            **UNHANDLED,
             "possible_duplicate_of": possible_duplicate,
             "duplicate_of": None,
             "created_at": now,
