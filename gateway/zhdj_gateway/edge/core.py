@@ -50,6 +50,8 @@ from zhdj_shared.errors import (
     Unauthorized,
 )
 from zhdj_shared.observability import Metrics, new_request_id
+from zhdj_shared.security.authz import Principal
+from zhdj_shared.security.scopes import Role
 from zhdj_shared.security.tokens import InvalidToken, TokenVerifier
 
 logger = logging.getLogger("zhdj.gateway.edge")
@@ -224,14 +226,10 @@ class Edge:
             claims = (await verifier.verify(token)).claims
         except InvalidToken:
             return None
-        client = claims.get("client_id") or claims.get("sub")
-        if not client:
-            return None
-        roles = claims.get("roles")
-        is_service = (
-            claims.get("kind") == "client" and isinstance(roles, list) and "service" in roles
-        )
-        return str(client), is_service
+        # The same reading of the claims as every service's (roles as a list or a string).
+        principal = Principal.from_claims(claims)
+        key = principal.client_id or principal.subject
+        return key, principal.kind == "client" and Role.SERVICE in principal.roles
 
     async def _declared_length_ok(self, head: RequestHead, send: Send) -> bool:
         if head.content_length is None:

@@ -117,6 +117,10 @@ async def test_platform_services_have_their_own_larger_rate(
     service = keys.bearer(
         sub="svc-assessment", client_id="svc-assessment", kind="client", roles=["service"]
     )
+    # Roles as a space-separated string read the same (as every service reads them).
+    service_string_roles = keys.bearer(
+        sub="svc-activity", client_id="svc-activity", kind="client", roles="service"
+    )
     partner = keys.bearer(sub="partner", client_id="partner", kind="client", roles=["third_party"])
     async with make_edge(
         rate_limit_per_client=0.5,
@@ -125,9 +129,14 @@ async def test_platform_services_have_their_own_larger_rate(
         rate_limit_service_client_burst=10,
     ) as edge:
         services = [await edge.client.get("/api/registry/ok", headers=service) for _ in range(10)]
+        strings = [
+            await edge.client.get("/api/registry/ok", headers=service_string_roles)
+            for _ in range(10)
+        ]
         partners = [await edge.client.get("/api/registry/ok", headers=partner) for _ in range(3)]
         over = await edge.client.get("/api/registry/ok", headers=service)
     assert [r.status_code for r in services] == [200] * 10
+    assert [r.status_code for r in strings] == [200] * 10
     assert [r.status_code for r in partners[:2]] == [200, 200]
     assert_429(partners[2])
     assert_429(over)
