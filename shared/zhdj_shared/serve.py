@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import logging
 import socket
 import sys
@@ -28,7 +29,7 @@ from typing import NoReturn, TypeVar
 
 import uvicorn
 from sqlalchemy.engine import make_url
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhdj_shared.migrations import upgrade
 from zhdj_shared.observability import configure_logging
@@ -97,7 +98,7 @@ def serve(settings: S, create_app: Callable[[S], ASGIApp], package: str) -> None
         )
     app = create_app(settings)
     config = uvicorn.Config(
-        app,
+        FreezeHeapAfterStartup(app),
         host=settings.host,
         port=settings.port,
         loop="uvloop",
@@ -118,6 +119,37 @@ def serve(settings: S, create_app: Callable[[S], ASGIApp], package: str) -> None
         sock.close()
     if not server.started:  # the lifespan failed (migrations, demo data...): already logged
         _fail(f"{package}: startup failed, see the log above")
+
+
+class FreezeHeapAfterStartup:
+    """Once the app's startup has completed, move every object alive then (modules, routes,
+    schemas, settings, what the lifespan loaded) into the collector's permanent generation.
+
+    Why: a process holds ~150,000 long-lived objects after start, and every full collection
+    walked them all, about 30 ms during which no request moved (the gateway's p99 at half load).
+    Frozen objects are never scanned again; what requests create is collected as before.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_then_freeze(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                freeze_heap()
+            await send(message)
+
+        await self.app(scope, receive, send_then_freeze)
+
+
+def freeze_heap() -> None:
+    """Collect what start-up left as garbage, then freeze the rest (``gc.freeze``)."""
+    gc.collect()
+    gc.freeze()
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
