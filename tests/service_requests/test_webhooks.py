@@ -39,6 +39,7 @@ from zhdj_service_requests.models.webhooks import (
 )
 from zhdj_service_requests.repositories.webhooks import WebhookRepository
 from zhdj_service_requests.routers.webhooks import PREFIX
+from zhdj_service_requests.services.destinations import DestinationPolicy, check_url
 from zhdj_service_requests.services.outbox import record_event
 from zhdj_service_requests.services.webhook_delivery import (
     MAX_ATTEMPTS,
@@ -47,7 +48,7 @@ from zhdj_service_requests.services.webhook_delivery import (
     deliver_due,
     sign,
 )
-from zhdj_service_requests.services.webhooks import check_url, new_secret
+from zhdj_service_requests.services.webhooks import new_secret
 from zhdj_service_requests.settings import ServiceRequestsSettings
 from zhdj_shared.db import Database, get_session, utcnow
 from zhdj_shared.errors import Unprocessable
@@ -110,8 +111,19 @@ class Hooks:
                 session, event_type=event_type, request=request, payload={"status": "x"}
             )
 
-    async def deliver(self, http: httpx.AsyncClient, after: timedelta = timedelta(0)) -> Any:
-        return await deliver_due(self.db.session, http, now=utcnow() + after, rng=random.Random(7))
+    async def deliver(
+        self,
+        http: httpx.AsyncClient,
+        after: timedelta = timedelta(0),
+        policy: DestinationPolicy | None = None,
+    ) -> Any:
+        return await deliver_due(
+            self.db.session,
+            http,
+            now=utcnow() + after,
+            rng=random.Random(7),
+            **({"policy": policy} if policy else {}),
+        )
 
 
 @pytest.fixture
@@ -355,15 +367,126 @@ async def test_invalid_subscriptions_are_refused(hooks: Hooks, body: dict[str, A
 
 def test_production_requires_https_to_a_public_host() -> None:
     check_url("https://partner.example.com/hook", production=True)
+    check_url("https://93.184.216.34/hook", production=True)
     check_url("http://127.0.0.1:9000/hook", production=False)
     for url in (
         "http://partner.example.com/hook",
         "https://127.0.0.1/hook",
         "https://10.1.2.3/hook",
         "https://localhost/hook",
+        # what resolvers read as 127.0.0.1, and a trailing dot
+        "https://127.1/hook",
+        "https://0x7f000001/hook",
+        "https://2130706433/hook",
+        "https://017700000001/hook",
+        "https://localhost./hook",
+        "https://LOCALHOST/hook",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://169.254.169.254/latest/meta-data",  # a cloud's metadata service
+        "https://metadata.google.internal/hook",
     ):
         with pytest.raises(Unprocessable):
             check_url(url, production=True)
+
+
+@dataclass
+class ConnectionCounter:
+    """A bare TCP listener that only counts who connected (a TLS client would say hello)."""
+
+    port: int
+    connections: int = 0
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.connections += 1
+            writer.close()
+
+        server = await asyncio.start_server(connected, "127.0.0.1", self.port)
+        try:
+            yield
+        finally:
+            server.close()
+            await server.wait_closed()
+
+
+async def test_production_never_connects_to_a_name_that_resolves_privately(hooks: Hooks) -> None:
+    """A name that passed at subscription can point inside the network later (DNS
+    rebinding): in production each delivery resolves it (here the system resolver says
+    ``localhost`` is 127.0.0.1), refuses, never connects, and logs why."""
+    counter = ConnectionCounter(port=free_port())
+    # Accepted outside production (this app is not), as a rebinding name would be.
+    subscription = await hooks.subscribe("partner-1", f"https://localhost:{counter.port}/hook")
+    await hooks.record("request.resolved", request_of("r-1", client_id="partner-1"))
+    async with counter.running(), httpx.AsyncClient() as http:
+        result = await hooks.deliver(http, policy=DestinationPolicy(production=True))
+        unchecked = await hooks.deliver(http, after=timedelta(days=1))  # the control
+    assert (result.attempted, result.delivered) == (1, 0)
+    assert unchecked.attempted == 1
+    assert counter.connections == 1  # only the unchecked round reached the listener
+    [delivery] = await _deliveries(hooks, subscription, "partner-1")
+    log = await hooks.client.get(
+        f"{SUBSCRIPTIONS}/{subscription['id']}/deliveries/{delivery['id']}/attempts",
+        headers=hooks.as_client("partner-1"),
+    )
+    first = log.json()[0]
+    assert first["status_code"] is None
+    assert "private address" in first["error"]
+    assert "127.0.0.1" in first["error"]
+
+
+async def test_production_connects_to_the_checked_address_with_the_original_name(
+    hooks: Hooks,
+) -> None:
+    """The connection goes to the address that was checked (no second lookup can swap it);
+    the server is told the name (Host) and TLS checks the certificate against it (SNI)."""
+    lookups: list[tuple[str, int]] = []
+
+    async def public_dns(host: str, port: int) -> list[str]:
+        lookups.append((host, port))
+        return ["93.184.216.34"]
+
+    seen: list[httpx.Request] = []
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    await hooks.subscribe("partner-1", "https://hooks.partner.example:8443/in?src=zhdj")
+    await hooks.record("request.resolved", request_of("r-1", client_id="partner-1"))
+    policy = DestinationPolicy(production=True, resolve=public_dns)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(receive)) as http:
+        result = await hooks.deliver(http, policy=policy)
+    assert result.delivered == 1
+    assert lookups == [("hooks.partner.example", 8443)]
+    [request] = seen
+    assert str(request.url) == "https://93.184.216.34:8443/in?src=zhdj"
+    assert request.headers["host"] == "hooks.partner.example:8443"
+    assert request.extensions["sni_hostname"] == "hooks.partner.example"
+    assert request.headers["webhook-signature"].startswith("v1,")
+
+
+@pytest.mark.parametrize(
+    "addresses", [["93.184.216.34", "10.0.0.5"], ["fd00::1"], ["100.64.0.1"], []]
+)
+async def test_production_refuses_when_any_address_is_not_public(
+    hooks: Hooks, addresses: list[str]
+) -> None:
+    async def dns(host: str, port: int) -> list[str]:
+        return addresses
+
+    sent: list[httpx.Request] = []
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(204)
+
+    await hooks.subscribe("partner-1", "https://hooks.partner.example/in")
+    await hooks.record("request.resolved", request_of("r-1", client_id="partner-1"))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(receive)) as http:
+        result = await hooks.deliver(http, policy=DestinationPolicy(production=True, resolve=dns))
+    assert (result.attempted, result.delivered, sent) == (1, 0, [])
 
 
 async def test_disabled_subscription_waits_and_failures_end_after_max_attempts(

@@ -7,7 +7,8 @@ network:
    PostgreSQL, so replicas take disjoint batches) and push their ``next_attempt_at`` a lease
    ahead; a worker that dies mid-flight leaves them to be retried when the lease ends
    (at-least-once delivery, which is why receivers deduplicate on ``webhook-id``);
-2. send: POST each body with the Standard Webhooks headers, with explicit timeouts;
+2. send: POST each body with the Standard Webhooks headers, with explicit timeouts, only to an
+   address the ``DestinationPolicy`` checked (in production: public addresses only, pinned);
 3. record: in a second transaction, log each attempt; a 2xx marks the delivery delivered, a
    failure schedules the next attempt with exponential backoff and jitter, and after
    ``MAX_ATTEMPTS`` (about a day) marks it failed.
@@ -36,6 +37,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_service_requests.models.webhooks import DeliveryStatus, WebhookAttempt
 from zhdj_service_requests.repositories.webhooks import WebhookRepository
+from zhdj_service_requests.services.destinations import (
+    DestinationPolicy,
+    DestinationRefused,
+)
 from zhdj_shared.db import Database, utcnow
 
 logger = logging.getLogger(__name__)
@@ -54,6 +59,8 @@ LEASE = timedelta(minutes=2)
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 BATCH = 50
 USER_AGENT = "zhdj-webhooks/1.0"
+# Outside production any URL is delivered to (developers and tests use 127.0.0.1).
+ANY_DESTINATION = DestinationPolicy(production=False)
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -117,13 +124,14 @@ async def deliver_due(
     now: datetime | None = None,
     limit: int = BATCH,
     rng: random.Random | None = None,
+    policy: DestinationPolicy = ANY_DESTINATION,
 ) -> RoundResult:
-    """One round: claim what is due by ``now``, send it, record the outcomes."""
+    """One round: claim what is due by ``now``, send it where ``policy`` allows, record."""
     now = now or utcnow()
     jobs = await _claim(sessions, now, limit)
     if not jobs:
         return RoundResult(0, 0, 0)
-    outcomes = await asyncio.gather(*(_send(client, job) for job in jobs))
+    outcomes = await asyncio.gather(*(_send(client, job, policy) for job in jobs))
     await _record(sessions, outcomes, now, rng)
     delivered = sum(1 for o in outcomes if o.ok)
     return RoundResult(len(outcomes), delivered, len(outcomes) - delivered)
@@ -142,22 +150,29 @@ async def _claim(sessions: SessionFactory, now: datetime, limit: int) -> list[Jo
         ]
 
 
-async def _send(client: httpx.AsyncClient, job: Job) -> Outcome:
+async def _send(client: httpx.AsyncClient, job: Job, policy: DestinationPolicy) -> Outcome:
     started_at = utcnow()
     started = time.perf_counter()
     status_code: int | None = None
     error: str | None = None
     try:
+        destination = await policy.destination(job.url)
         response = await client.post(
-            job.url,
+            destination.url,
             content=job.body.encode(),
-            headers=signed_headers(job.secret, job.message_id, job.body),
+            headers={
+                **signed_headers(job.secret, job.message_id, job.body),
+                **destination.headers,
+            },
+            extensions=destination.extensions,
             timeout=TIMEOUT,
             follow_redirects=False,  # a redirect is the receiver's misconfiguration: a failure
         )
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
+    except DestinationRefused as exc:
+        error = str(exc)[:500]
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     duration_ms = int((time.perf_counter() - started) * 1000)
@@ -211,10 +226,14 @@ class WebhookWorker:
         *,
         client: httpx.AsyncClient | None = None,
         idle_seconds: float = 2.0,
+        policy: DestinationPolicy = ANY_DESTINATION,
     ) -> None:
         self._sessions = sessions
-        self._client = client or httpx.AsyncClient(timeout=TIMEOUT)
+        # No proxy from the environment: a proxy would connect to the name itself and undo
+        # the address check.
+        self._client = client or httpx.AsyncClient(timeout=TIMEOUT, trust_env=False)
         self._idle = idle_seconds
+        self._policy = policy
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -231,7 +250,7 @@ class WebhookWorker:
     async def _run(self) -> None:
         while True:
             try:
-                result = await deliver_due(self._sessions, self._client)
+                result = await deliver_due(self._sessions, self._client, policy=self._policy)
             except Exception:
                 # A database hiccup must not kill the loop; the next round retries.
                 logger.exception("webhook delivery round failed")
@@ -250,7 +269,12 @@ async def start_webhook_worker(app: FastAPI) -> None:
     idle = float(getattr(app.state.settings, "webhook_poll_seconds", 2.0))
     if idle <= 0:
         return
-    worker = WebhookWorker(database_sessions(app.state.database), idle_seconds=idle)
+    production = app.state.settings.platform.env == "production"
+    worker = WebhookWorker(
+        database_sessions(app.state.database),
+        idle_seconds=idle,
+        policy=DestinationPolicy(production=production),
+    )
     worker.start()
     app.state.webhook_worker = worker
 

@@ -8,9 +8,7 @@ are not even confirmed to exist). Users (residents, staff) do not subscribe: 403
 from __future__ import annotations
 
 import base64
-import ipaddress
 import secrets
-from urllib.parse import urlsplit
 
 from zhdj_service_requests.models.webhooks import (
     DeliveryStatus,
@@ -22,8 +20,9 @@ from zhdj_service_requests.models.webhooks import (
 from zhdj_service_requests.repositories.webhooks import WebhookRepository
 from zhdj_service_requests.schemas.webhooks import SubscriptionCreate, SubscriptionUpdate
 from zhdj_service_requests.services.access import is_staff
+from zhdj_service_requests.services.destinations import check_url
 from zhdj_shared.db import utcnow
-from zhdj_shared.errors import FieldError, Forbidden, NotFound, Unprocessable
+from zhdj_shared.errors import Forbidden, NotFound
 from zhdj_shared.pagination import PageParams
 from zhdj_shared.security.authz import Principal
 from zhdj_shared.security.scopes import Role
@@ -32,31 +31,6 @@ from zhdj_shared.security.scopes import Role
 def new_secret() -> str:
     """``whsec_`` + base64 of 24 random bytes (Standard Webhooks)."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-
-
-def check_url(url: str, *, production: bool) -> None:
-    """https in production, and never an address inside the platform's own network there."""
-    parts = urlsplit(url)
-    allowed = {"https"} if production else {"https", "http"}
-    problem: str | None = None
-    if parts.scheme not in allowed or not parts.hostname:
-        problem = "an https URL is required" if production else "an http(s) URL is required"
-    elif parts.username or parts.password:
-        problem = "credentials in the URL are not allowed"
-    elif production and _internal_host(parts.hostname):
-        problem = "the URL points into a private network"
-    if problem:
-        raise Unprocessable(problem, errors=[FieldError(field="url", message=problem)])
-
-
-def _internal_host(host: str) -> bool:
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return not address.is_global
 
 
 def client_of(principal: Principal) -> str:
