@@ -297,38 +297,113 @@ async def test_move_rewrites_the_whole_subtree(demo_registry: Registry) -> None:
     assert_problem(cycle, 409)
 
 
+async def _branch_with_group(registry: Registry, headers: dict[str, str]) -> tuple[str, str]:
+    branch = await create(
+        registry,
+        headers,
+        name="撤并测试党支部",
+        kind="branch",
+        sector="community",
+        parent_id="demo-s-xinhua-chaoyang-c1",
+    )
+    assert branch.status_code == 201, branch.text
+    group = await create(
+        registry,
+        headers,
+        name="撤并测试党小组",
+        kind="party_group",
+        sector="community",
+        parent_id=branch.json()["id"],
+    )
+    assert group.status_code == 201, group.text
+    return branch.json()["id"], group.json()["id"]
+
+
 async def test_dissolve_only_leaves_and_hide_them(demo_registry: Registry) -> None:
     staff = demo_registry.as_staff("demo-s-xinhua-chaoyang")
+    branch, group = await _branch_with_group(demo_registry, staff)
     busy = await demo_registry.client.post(
-        f"{BASE}/demo-s-xinhua-chaoyang-c1-b1/dissolve", json={"reason": "合并"}, headers=staff
+        f"{BASE}/{branch}/dissolve", json={"reason": "合并"}, headers=staff
     )
     assert_problem(busy, 409)
     done = await demo_registry.client.post(
-        f"{BASE}/demo-s-xinhua-chaoyang-c1-b1-g1/dissolve",
-        json={"reason": "党员人数不足"},
-        headers=staff,
+        f"{BASE}/{group}/dissolve", json={"reason": "党员人数不足"}, headers=staff
     )
-    assert done.status_code == 200
+    assert done.status_code == 200, done.text
     assert done.json()["status"] == "dissolved"
     assert done.json()["status_label"] == "已撤销"
-    listed = await demo_registry.client.get(
-        BASE, params={"parent_id": "demo-s-xinhua-chaoyang-c1-b1"}, headers=staff
-    )
+    listed = await demo_registry.client.get(BASE, params={"parent_id": branch}, headers=staff)
     assert listed.json()["items"] == []
     with_dissolved = await demo_registry.client.get(
-        BASE,
-        params={"parent_id": "demo-s-xinhua-chaoyang-c1-b1", "include_dissolved": True},
-        headers=staff,
+        BASE, params={"parent_id": branch, "include_dissolved": True}, headers=staff
     )
-    assert [o["id"] for o in with_dissolved.json()["items"]] == ["demo-s-xinhua-chaoyang-c1-b1-g1"]
+    assert [o["id"] for o in with_dissolved.json()["items"]] == [group]
     again = await demo_registry.client.post(
-        f"{BASE}/demo-s-xinhua-chaoyang-c1-b1-g1/dissolve", json={"reason": "重复"}, headers=staff
+        f"{BASE}/{group}/dissolve", json={"reason": "重复"}, headers=staff
     )
     assert_problem(again, 409)
     now_empty = await demo_registry.client.post(
-        f"{BASE}/demo-s-xinhua-chaoyang-c1-b1/dissolve", json={"reason": "合并"}, headers=staff
+        f"{BASE}/{branch}/dissolve", json={"reason": "合并"}, headers=staff
     )
-    assert now_empty.status_code == 200
+    assert now_empty.status_code == 200, now_empty.text
+
+
+async def test_an_organization_with_members_or_alliance_ties_is_not_dissolved(
+    demo_registry: Registry,
+) -> None:
+    """Members on its rolls, an alliance it leads, an alliance it belongs to: each is a 409
+    naming what to do first, and the organization stays active until all have moved."""
+    staff = demo_registry.as_staff("demo-s-xinhua-chaoyang")
+    branch, group = await _branch_with_group(demo_registry, staff)
+    dissolve = f"{BASE}/{group}/dissolve"
+    member = await demo_registry.client.post(
+        "/api/registry/members",
+        json={"name": "撤并测试党员", "home_org_id": group, "status": "full"},
+        headers=staff,
+    )
+    assert member.status_code == 201, member.text
+    alliance = await demo_registry.client.post(
+        "/api/registry/alliances",
+        json={
+            "name": "撤并测试联建体",
+            "pattern": "strong_helps_weak",
+            "lead_org_id": group,
+            "founded_on": "2024-01-01",
+        },
+        headers=staff,
+    )
+    assert alliance.status_code == 201, alliance.text
+
+    refused = assert_problem(
+        await demo_registry.client.post(dissolve, json={"reason": "合并"}, headers=staff), 409
+    )
+    assert "1 members on its rolls" in refused["detail"]
+    assert alliance.json()["id"] in refused["detail"]
+    assert (await demo_registry.client.get(f"{BASE}/{group}", headers=staff)).json()[
+        "status"
+    ] == "active"
+
+    moved = await demo_registry.client.post(
+        f"/api/registry/members/{member.json()['id']}/transfers",
+        json={"to_org_id": branch, "reason": "小组撤并", "date": "2025-04-01"},
+        headers=staff,
+    )
+    assert moved.status_code == 201, moved.text
+    still = assert_problem(
+        await demo_registry.client.post(dissolve, json={"reason": "合并"}, headers=staff), 409
+    )
+    assert "members" not in still["detail"]
+    assert "leads alliances" in still["detail"]
+    assert "current member of alliances" in still["detail"]  # the lead joined its alliance
+
+    ended = await demo_registry.client.post(
+        f"/api/registry/alliances/{alliance.json()['id']}/status",
+        json={"status": "dissolved", "reason": "联建任务完成"},
+        headers=demo_registry.as_admin(),
+    )
+    assert ended.status_code == 200, ended.text
+    done = await demo_registry.client.post(dissolve, json={"reason": "合并"}, headers=staff)
+    assert done.status_code == 200, done.text
 
 
 async def test_tree_and_ancestry(demo_registry: Registry) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_registry.models import Organization
+from zhdj_registry.models.alliances import Alliance, AllianceMember
 from zhdj_registry.models.members import Member, OrgMemberCount
 from zhdj_registry.models.units import Unit
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
@@ -27,6 +28,13 @@ class OrganizationFilters:
     name: str | None = None  # Chinese substring, or pinyin / initials prefix
     include_dissolved: bool = False
     max_depth: int | None = None
+
+
+@dataclass(frozen=True)
+class DissolveBlockers:
+    members: int
+    led_alliances: list[str]
+    member_of_alliances: list[str]
 
 
 class OrganizationRepository:
@@ -99,6 +107,30 @@ class OrganizationRepository:
             .where(col(Organization.parent_id) == org_id, col(Organization.status) == "active")
         )
         return int((await self.session.exec(query)).one())
+
+    async def dissolve_blockers(self, org_id: str) -> DissolveBlockers:
+        """What still depends on ``org_id`` (members on its rolls, alliances it leads or
+        belongs to now): an organization is dissolved only once all of that has moved."""
+        members = select(func.count()).where(
+            col(Member.home_org_id) == org_id, col(Member.left_on).is_(None)
+        )
+        led = select(Alliance.id).where(
+            col(Alliance.lead_org_id) == org_id, col(Alliance.status) != "dissolved"
+        )
+        joined = (
+            select(AllianceMember.alliance_id)
+            .join(Alliance, col(Alliance.id) == col(AllianceMember.alliance_id))
+            .where(
+                col(AllianceMember.org_id) == org_id,
+                col(AllianceMember.left_on).is_(None),
+                col(Alliance.status) != "dissolved",
+            )
+        )
+        return DissolveBlockers(
+            members=int((await self.session.exec(members)).one()),
+            led_alliances=sorted((await self.session.exec(led)).all()),
+            member_of_alliances=sorted((await self.session.exec(joined)).all()),
+        )
 
     async def active_child_kinds(self, org_id: str) -> list[str]:
         query = (

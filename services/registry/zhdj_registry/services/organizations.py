@@ -161,12 +161,30 @@ class OrganizationService:
                 f"the organization still has {children} active sub-organizations; "
                 "move or dissolve them first"
             )
+        await self._require_nothing_depends_on(org.id)
         org.status = OrgStatus.DISSOLVED.value
         org.dissolved_at = utcnow()
         org.dissolution_reason = data.reason
         org.updated_at = org.dissolved_at
         await self.repository.session.flush()
         return org
+
+    async def _require_nothing_depends_on(self, org_id: str) -> None:
+        """Members' party relationships (组织关系) must be transferred and alliance ties
+        ended first: a dissolved organization would otherwise keep members nobody manages
+        and alliances led by nobody."""
+        blockers = await self.repository.dissolve_blockers(org_id)
+        reasons = []
+        if blockers.members:
+            reasons.append(f"{blockers.members} members on its rolls (transfer them first)")
+        if blockers.led_alliances:
+            led = ", ".join(blockers.led_alliances)
+            reasons.append(f"it leads alliances {led} (give them another lead first)")
+        if blockers.member_of_alliances:
+            joined = ", ".join(blockers.member_of_alliances)
+            reasons.append(f"it is a current member of alliances {joined} (leave them first)")
+        if reasons:
+            raise Conflict("the organization cannot be dissolved yet: " + "; ".join(reasons))
 
     async def _active(self, org_id: str) -> Organization:
         org = await self.get(org_id)
