@@ -4,6 +4,11 @@ Format: ``scrypt$ln=15,r=8,p=1$<salt>$<hash>`` (base64url without padding). The 
 with each hash, so the cost can be raised later: :meth:`PasswordHasher.needs_rehash` tells when a
 stored hash is weaker than the current setting, and a successful login rehashes it. Hashing runs
 in a worker thread (``hashlib.scrypt`` releases the GIL) so it never blocks the event loop.
+
+At most ``hash_concurrency`` hashes run at once (default: one per core). Each takes 32 MiB, and
+the thread pool would otherwise run six or more: a burst of logins (or of password guesses,
+before throttling counts them) pushed the gateway past 200 MB, and more threads than cores
+make no hash finish sooner.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import hmac
 import os
 from dataclasses import dataclass
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SCHEME = "scrypt"
@@ -30,6 +36,7 @@ class PasswordSettings(BaseSettings):
 
     hash_cost: int = DEFAULT_COST
     min_length: int = 8
+    hash_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
 
 
 @dataclass(frozen=True)
@@ -69,16 +76,18 @@ def _derive(secret: str, salt: bytes, params: ScryptParams) -> bytes:
 
 
 class PasswordHasher:
-    def __init__(self, cost: int = DEFAULT_COST) -> None:
+    def __init__(self, cost: int = DEFAULT_COST, *, concurrency: int | None = None) -> None:
         if not 1 <= cost <= 20:
             raise ValueError("scrypt cost (log2 N) must be between 1 and 20")
         self.params = ScryptParams(ln=cost)
+        self._gate = asyncio.Semaphore(concurrency or os.cpu_count() or 1)
         # Verified against when the user does not exist, so timing does not reveal usernames.
         self._dummy = self.hash_sync(_b64(os.urandom(12)))
 
     @classmethod
     def from_env(cls) -> PasswordHasher:
-        return cls(PasswordSettings().hash_cost)
+        settings = PasswordSettings()
+        return cls(settings.hash_cost, concurrency=settings.hash_concurrency)
 
     def hash_sync(self, secret: str) -> str:
         salt = os.urandom(SALT_BYTES)
@@ -105,11 +114,13 @@ class PasswordHasher:
             return True
 
     async def hash(self, secret: str) -> str:
-        return await asyncio.to_thread(self.hash_sync, secret)
+        async with self._gate:
+            return await asyncio.to_thread(self.hash_sync, secret)
 
     async def verify(self, secret: str, encoded: str | None) -> bool:
         """Constant-time check; ``None`` (no such account) still costs one hash."""
-        if encoded is None:
-            await asyncio.to_thread(self.verify_sync, secret, self._dummy)
-            return False
-        return await asyncio.to_thread(self.verify_sync, secret, encoded)
+        async with self._gate:
+            if encoded is None:
+                await asyncio.to_thread(self.verify_sync, secret, self._dummy)
+                return False
+            return await asyncio.to_thread(self.verify_sync, secret, encoded)
