@@ -16,19 +16,25 @@ change it protects, so the two are stored together or not at all:
 Keys are per principal (``subject``): two clients may pick the same key. They expire after
 :data:`KEY_TTL` (a client that retries a day later makes a new request).
 
-Any service adds the table to its own metadata with :func:`idempotency_table` and guards a route
-with :class:`IdempotencyGuard` (see the service-requests service for an example).
+Any service adds the table to its own metadata with :func:`idempotency_table` and answers a
+guarded route with :func:`idempotent_response` (the activity service's plan, check-in, booking
+and volunteer routes are examples); :func:`purge_hooks` removes expired keys in the background.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Header
+from fastapi import FastAPI, Header
+from pydantic import BaseModel
 from sqlalchemy import (
     Column,
     Delete,
@@ -50,8 +56,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
-from zhdj_shared.db import UTCDateTime, utcnow
+from zhdj_shared.db import Database, UTCDateTime, utcnow
 from zhdj_shared.errors import Conflict, FieldError, Unprocessable
+
+logger = logging.getLogger(__name__)
 
 KEY_TTL = timedelta(hours=24)
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -247,3 +255,85 @@ async def purge_expired(session: AsyncSession, table: Table, now: datetime | Non
     """Delete expired keys (a periodic task); how many were removed."""
     result = await session.exec(delete(table).where(table.c.expires_at <= (now or utcnow())))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def idempotent_response(
+    session: AsyncSession,
+    table: Table,
+    *,
+    subject: str,
+    key: str | None,
+    endpoint: str,
+    body: BaseModel,
+    produce: Callable[[], Awaitable[BaseModel]],
+    status_code: int = 201,
+    location: Callable[[dict[str, Any]], str] | None = None,
+) -> Response:
+    """Answer a ``POST`` once per ``Idempotency-Key``: the first call runs ``produce`` and
+    stores its answer with the change; a retry with the same body gets that answer again
+    (``location`` rebuilds the ``Location`` header from the stored body). Without a key the
+    call simply runs. The route declares its ``response_model`` for the OpenAPI document."""
+    guard: IdempotencyGuard | None = None
+    if key is not None:
+        guard = IdempotencyGuard(
+            session,
+            table,
+            subject=subject,
+            key=key,
+            endpoint=endpoint,
+            body=body.model_dump(mode="json"),
+        )
+        stored = await guard.begin()
+        if stored is not None:
+            replayed = orjson.loads(stored.body)
+            return stored.to_response(_location(location, replayed))
+    payload = (await produce()).model_dump(mode="json")
+    content = (
+        await guard.complete(status_code, payload) if guard is not None else orjson.dumps(payload)
+    )
+    return Response(
+        content=content,
+        status_code=status_code,
+        media_type="application/json",
+        headers=_location(location, payload),
+    )
+
+
+def _location(
+    location: Callable[[dict[str, Any]], str] | None, payload: dict[str, Any]
+) -> dict[str, str]:
+    return {"Location": location(payload)} if location is not None else {}
+
+
+PURGE_EVERY_SECONDS = 3600.0
+
+
+def purge_hooks(
+    table: Table, every_seconds: float = PURGE_EVERY_SECONDS
+) -> tuple[Callable[[FastAPI], Awaitable[None]], Callable[[FastAPI], Awaitable[None]]]:
+    """Start and stop hooks of a background task deleting expired keys of ``table`` every
+    ``every_seconds`` (and once at start), on the app's own database."""
+    tasks: list[asyncio.Task[None]] = []
+
+    async def run(database: Database) -> None:
+        while True:
+            try:
+                async for session in database.unit_of_work():
+                    purged = await purge_expired(session, table)
+                    if purged:
+                        logger.info("idempotency keys purged", extra={"fields": {"n": purged}})
+            except Exception:  # a database hiccup: the next round retries
+                logger.exception("purging idempotency keys failed")
+            await asyncio.sleep(every_seconds)
+
+    async def start(app: FastAPI) -> None:
+        tasks.append(asyncio.create_task(run(app.state.database), name="idempotency-purge"))
+
+    async def stop(_app: FastAPI) -> None:
+        while tasks:
+            task = tasks.pop()
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    return start, stop

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel
@@ -27,7 +26,9 @@ from zhdj_shared.idempotency import (
     IdempotencyKeyHeader,
     body_hash,
     idempotency_table,
+    idempotent_response,
     purge_expired,
+    purge_hooks,
 )
 from zhdj_shared.ids import new_id
 
@@ -45,35 +46,36 @@ class Thing(BaseModel):
     name: str
 
 
+class Created(BaseModel):
+    id: str
+    name: str
+
+
 def build_app(database: Database, delay: float = 0.0) -> FastAPI:
     app = FastAPI()
     app.state.database = database
     install_handlers(app)
 
-    @app.post("/things", status_code=201)
+    @app.post("/things", status_code=201, response_model=Created)
     async def create(
         http: Request, body: Thing, session: SessionDep, key: IdempotencyKeyHeader = None
     ) -> Response:
-        subject = http.headers.get("x-subject", "user-1")
-        guard = None
-        if key is not None:
-            guard = IdempotencyGuard(
-                session,
-                KEYS,
-                subject=subject,
-                key=key,
-                endpoint="POST /things",
-                body=body.model_dump(mode="json"),
-            )
-            stored = await guard.begin()
-            if stored is not None:
-                return stored.to_response()
-        thing_id = new_id()
-        await session.exec(insert(THINGS).values(id=thing_id, name=body.name))
-        await asyncio.sleep(delay)  # a slow handler: duplicates arrive while it is in flight
-        payload = {"id": thing_id, "name": body.name}
-        content = await guard.complete(201, payload) if guard else orjson.dumps(payload)
-        return Response(content=content, status_code=201, media_type="application/json")
+        async def make() -> Created:
+            thing_id = new_id()
+            await session.exec(insert(THINGS).values(id=thing_id, name=body.name))
+            await asyncio.sleep(delay)  # a slow handler: duplicates arrive while it is in flight
+            return Created(id=thing_id, name=body.name)
+
+        return await idempotent_response(
+            session,
+            KEYS,
+            subject=http.headers.get("x-subject", "user-1"),
+            key=key,
+            endpoint="POST /things",
+            body=body,
+            produce=make,
+            location=lambda created: f"/things/{created['id']}",
+        )
 
     return app
 
@@ -115,6 +117,11 @@ async def test_replay_and_mismatch(database: Database) -> None:
         assert again.status_code == 201
         assert again.json() == first.json()
         assert again.headers[REPLAYED_HEADER] == "true"
+        assert (
+            again.headers["location"]
+            == first.headers["location"]
+            == (f"/things/{first.json()['id']}")
+        )
         other = await client.post("/things", json={"name": "门"}, headers={"Idempotency-Key": "k1"})
         assert other.status_code == 422
         assert other.headers["content-type"] == "application/problem+json"
@@ -180,6 +187,31 @@ async def test_keys_expire(database: Database) -> None:
         await guard.complete(201, {"second": True})
     async for session in database.unit_of_work():
         assert await purge_expired(session, KEYS, utcnow() + KEY_TTL * 2) == 1
+
+
+async def test_purge_hooks_remove_expired_keys_in_the_background(database: Database) -> None:
+    old = utcnow() - KEY_TTL - timedelta(minutes=1)
+    async for session in database.unit_of_work():
+        for key, now in (("old", old), ("fresh", utcnow())):
+            guard = IdempotencyGuard(
+                session, KEYS, subject="u", key=key, endpoint="POST /t", body={}, now=now
+            )
+            await guard.begin()
+            await guard.complete(201, {})
+    app = FastAPI()
+    app.state.database = database
+    start, stop = purge_hooks(KEYS, every_seconds=3600)
+    await start(app)
+    try:
+        for _ in range(100):  # the first round runs at once
+            async with database.engine.connect() as connection:
+                keys = (await connection.execute(select(KEYS.c.key))).scalars().all()
+            if keys == ["fresh"]:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await stop(app)
+    assert keys == ["fresh"]
 
 
 def test_body_hash_ignores_key_order() -> None:

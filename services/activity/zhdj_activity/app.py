@@ -9,10 +9,12 @@ from fastapi import FastAPI
 
 from zhdj_activity.demo import load_demo
 from zhdj_activity.feeds import feed_key
+from zhdj_activity.models.base import IDEMPOTENCY_KEYS
 from zhdj_activity.routers import ROUTERS
 from zhdj_activity.settings import ActivitySettings
 from zhdj_shared.app import create_service_app
 from zhdj_shared.db import Database
+from zhdj_shared.idempotency import purge_hooks
 from zhdj_shared.registry_client import RegistryClient
 from zhdj_shared.security.tokens import TokenVerifier
 from zhdj_shared.storage import BlobStore, blob_store_from_url
@@ -44,6 +46,8 @@ def create_app(
     async def _close_registry(_app: FastAPI) -> None:
         await registry_client.aclose()
 
+    start_purge, stop_purge = purge_hooks(IDEMPOTENCY_KEYS)
+
     app = create_service_app(
         title="Activity 党组织活动",
         description="Activities (三会一课, 主题党日, alliance meetings...), attendance, the "
@@ -54,8 +58,8 @@ def create_app(
         migrations_dir=MIGRATIONS_DIR,
         database=database,
         token_verifier=token_verifier,
-        on_startup=[_load_demo] if settings.load_demo_data else [],
-        on_shutdown=[_close_registry],
+        on_startup=[*([_load_demo] if settings.load_demo_data else []), start_purge],
+        on_shutdown=[stop_purge, _close_registry],
     )
     app.state.registry = registry_client
     app.state.blobs = blobs or blob_store_from_url(settings.resolved_storage_url())

@@ -4,7 +4,13 @@ from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
 
 from zhdj_shared.db import service_metadata
+from zhdj_shared.idempotency import idempotency_table
 
 
 class ActivityModel(SQLModel, registry=registry(metadata=service_metadata())):
     pass
+
+
+# Idempotency-Key rows of this service's retried POSTs (plan, check-in, booking, volunteer
+# record), in its own database like every other table (zhdj_shared.idempotency).
+IDEMPOTENCY_KEYS = idempotency_table(ActivityModel.metadata)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
+from zhdj_activity.models.base import IDEMPOTENCY_KEYS
 from zhdj_activity.routers.deps import Bookings, Id, Paging, Reader, Writer
 from zhdj_activity.schemas.bookings import (
     BookingCancel,
@@ -15,6 +16,7 @@ from zhdj_activity.schemas.bookings import (
     VolunteerRead,
 )
 from zhdj_shared.errors import problem_responses
+from zhdj_shared.idempotency import IdempotencyKeyHeader, idempotent_response
 from zhdj_shared.pagination import Page
 
 router = APIRouter(prefix="/api/activity", tags=["bookings", "volunteers"])
@@ -23,15 +25,31 @@ router = APIRouter(prefix="/api/activity", tags=["bookings", "volunteers"])
 @router.post(
     "/bookings",
     status_code=status.HTTP_201_CREATED,
-    summary="Book a registry venue (409 when the time overlaps another booking)",
+    response_model=BookingRead,
+    summary="Book a registry venue (409 when the time overlaps another booking; a retry with "
+    "the same Idempotency-Key gets the booking back)",
     responses=problem_responses(403, 409, 422, 503),
 )
 async def book(
-    body: BookingCreate, principal: Writer, service: Bookings, response: Response
-) -> BookingRead:
-    booking = await service.book(principal, body)
-    response.headers["Location"] = f"/api/activity/bookings/{booking.id}"
-    return BookingRead.of(booking)
+    request: Request,
+    body: BookingCreate,
+    principal: Writer,
+    service: Bookings,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    async def make() -> BookingRead:
+        return BookingRead.of(await service.book(principal, body))
+
+    return await idempotent_response(
+        service.repository.session,
+        IDEMPOTENCY_KEYS,
+        subject=principal.subject,
+        key=idempotency_key,
+        endpoint=f"POST {request.url.path}",
+        body=body,
+        produce=make,
+        location=lambda created: f"/api/activity/bookings/{created['id']}",
+    )
 
 
 @router.post(
@@ -57,13 +75,30 @@ async def venue_bookings(
 @router.post(
     "/volunteer-records",
     status_code=status.HTTP_201_CREATED,
-    summary="Record volunteer service (member, post kind, hours, optional service request)",
+    response_model=VolunteerRead,
+    summary="Record volunteer service (member, post kind, hours, optional service request); "
+    "a retry with the same Idempotency-Key records nothing twice",
     responses=problem_responses(403, 422, 503),
 )
 async def record_volunteer(
-    body: VolunteerCreate, principal: Writer, service: Bookings
-) -> VolunteerRead:
-    return VolunteerRead.of(await service.record_volunteer(principal, body))
+    request: Request,
+    body: VolunteerCreate,
+    principal: Writer,
+    service: Bookings,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    async def record() -> VolunteerRead:
+        return VolunteerRead.of(await service.record_volunteer(principal, body))
+
+    return await idempotent_response(
+        service.repository.session,
+        IDEMPOTENCY_KEYS,
+        subject=principal.subject,
+        key=idempotency_key,
+        endpoint=f"POST {request.url.path}",
+        body=body,
+        produce=record,
+    )
 
 
 @router.get("/volunteer-records", summary="Volunteer records of a member")
