@@ -87,7 +87,8 @@ async def test_managers_see_personal_data_others_see_it_masked(demo_registry: Re
         assert full["address"].startswith("山东省示范市新华区朝阳路18号")
     assessor = demo_registry.keys.bearer(sub="a-1", roles=["assessor"], orgs=["demo-city"])
     party_member = demo_registry.keys.bearer(sub="m-9", roles=["member"], orgs=[CHAOYANG])
-    for headers in (assessor, party_member):
+    assert_problem(await demo_registry.client.get(url, headers=party_member), 403)
+    for headers in (assessor,):
         masked = (await demo_registry.client.get(url, headers=headers)).json()
         assert masked["personal_data_masked"] is True
         assert masked["phone"] == "138****5678"
@@ -119,6 +120,32 @@ async def test_a_member_reads_their_own_record(demo_registry: Registry) -> None:
     assert stranger is not None
     assert_problem(await demo_registry.client.get(f"{BASE}/{stranger.id}", headers=me), 403)
     assert_problem(await demo_registry.client.get(BASE, headers=me), 403)
+
+
+async def test_a_member_whose_token_names_an_organization_does_not_read_its_rolls(
+    demo_registry: Registry,
+) -> None:
+    """The gateway's demo member acts for 朝阳街道 (their own organization), as staff would;
+    acting for it is not keeping its rolls: their own record yes, anyone else's or a list no."""
+    member = await create_member(demo_registry, user_id="user-ouyang")
+    me = demo_registry.keys.bearer(sub="user-ouyang", roles=["member"], orgs=[CHAOYANG])
+    assert (await demo_registry.client.get(f"{BASE}/{member['id']}", headers=me)).status_code == 200
+    async with demo_registry.session() as session:
+        colleague = (
+            await session.exec(
+                select(Member).where(Member.home_org_id == BRANCH, Member.id != member["id"])
+            )
+        ).first()
+    assert colleague is not None
+    assert_problem(await demo_registry.client.get(f"{BASE}/{colleague.id}", headers=me), 403)
+    assert_problem(await demo_registry.client.get(BASE, headers=me), 403)
+    assert_problem(await demo_registry.client.get(BASE, params={"within": BRANCH}, headers=me), 403)
+    # Staff and assessors acting for it still read the list (masked for the assessor).
+    for reader in ("org_staff", "assessor"):
+        token = demo_registry.keys.bearer(sub=f"{reader}-1", roles=[reader], orgs=[CHAOYANG])
+        listed = await demo_registry.client.get(BASE, params={"within": BRANCH}, headers=token)
+        assert listed.status_code == 200, listed.text
+        assert colleague.id in {m["id"] for m in listed.json()["items"]}
 
 
 async def test_residents_are_refused_and_anonymous_is_401(demo_registry: Registry) -> None:

@@ -9,6 +9,7 @@ from sqlmodel import select
 from tests.registry.conftest import Registry
 from tests.registry.test_alliances import count, members_of
 from tests.registry.test_organizations import assert_problem
+from zhdj_gateway.identity.grants import scopes_for_roles
 from zhdj_registry.models import VolunteerClaim, VolunteerTeam
 from zhdj_registry.models.members import Member
 
@@ -142,8 +143,14 @@ async def test_only_managers_or_the_member_claim(demo_registry: Registry) -> Non
         member = (await session.exec(select(Member).where(Member.id == member_id))).one()
         member.user_id = "user-self"
         session.add(member)
+    # Exactly the scopes the gateway grants a party member (no registry:write).
+    member_scopes = scopes_for_roles(["member"])
+    assert "registry:write" not in member_scopes
     own = demo_registry.keys.bearer(
-        sub="user-self", roles=["member"], scope="registry:read registry:write"
+        sub="user-self",
+        roles=["member"],
+        orgs=["demo-s-xinhua-chaoyang"],
+        scope=" ".join(sorted(member_scopes)),
     )
     for_other = await demo_registry.client.post(
         url, json={"member_id": other_id, "person_name": other_name}, headers=own

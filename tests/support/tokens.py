@@ -15,7 +15,8 @@ from zhdj_shared.security.tokens import JwksCache, TokenVerifier
 ISSUER = "https://zhdj.local/auth"
 AUDIENCE = "zhdj-platform"
 ALL_SCOPES = (
-    "registry:read registry:write activity:read activity:write requests:read requests:write "
+    "registry:read registry:write registry:volunteer activity:read activity:write "
+    "requests:read requests:write "
     "assessment:read assessment:write"
 )
 

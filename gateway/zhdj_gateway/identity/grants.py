@@ -15,6 +15,7 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
         {
             Scope.REGISTRY_READ,
             Scope.REGISTRY_WRITE,
+            Scope.REGISTRY_VOLUNTEER,
             Scope.ACTIVITY_READ,
             Scope.ACTIVITY_WRITE,
             Scope.REQUESTS_READ,
@@ -29,6 +30,7 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.MEMBER: frozenset(
         {
             Scope.REGISTRY_READ,
+            Scope.REGISTRY_VOLUNTEER,  # their own volunteer post claims
             Scope.ACTIVITY_READ,
             Scope.ACTIVITY_WRITE,
             Scope.REQUESTS_READ,

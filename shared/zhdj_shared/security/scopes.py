@@ -8,6 +8,9 @@ from enum import StrEnum
 class Scope(StrEnum):
     REGISTRY_READ = "registry:read"
     REGISTRY_WRITE = "registry:write"
+    # Claim and release volunteer posts (认领志愿服务岗): members do it themselves, without
+    # the registry-wide write scope (which staff hold; their writes are checked per org).
+    REGISTRY_VOLUNTEER = "registry:volunteer"
     ACTIVITY_READ = "activity:read"
     ACTIVITY_WRITE = "activity:write"
     REQUESTS_READ = "requests:read"

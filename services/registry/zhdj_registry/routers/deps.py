@@ -14,6 +14,7 @@ from zhdj_shared.security.scopes import Scope
 
 Reader = Annotated[Principal, Security(current_principal, scopes=[Scope.REGISTRY_READ])]
 Writer = Annotated[Principal, Security(current_principal, scopes=[Scope.REGISTRY_WRITE])]
+Volunteer = Annotated[Principal, Security(current_principal, scopes=[Scope.REGISTRY_VOLUNTEER])]
 
 
 def organization_service(session: SessionDep) -> OrganizationService:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from zhdj_registry.models import VolunteerTeam
 from zhdj_registry.repositories.volunteer_teams import TeamFilters
 from zhdj_registry.routers.alliance_deps import Id, Paging, VolunteerTeams
-from zhdj_registry.routers.deps import Reader, Writer
+from zhdj_registry.routers.deps import Reader, Volunteer, Writer
 from zhdj_registry.schemas.volunteer_teams import (
     ClaimCreate,
     ClaimRead,
@@ -142,7 +142,7 @@ async def claim_post(
     team_id: Id,
     post_id: Id,
     body: ClaimCreate,
-    principal: Writer,
+    principal: Volunteer,
     service: VolunteerTeams,
     response: Response,
 ) -> ClaimRead:
@@ -161,7 +161,7 @@ async def release_claim(
     post_id: Id,
     claim_id: Id,
     body: ClaimRelease,
-    principal: Writer,
+    principal: Volunteer,
     service: VolunteerTeams,
 ) -> ClaimRead:
     return ClaimRead.of(await service.release(principal, team_id, post_id, claim_id, body))

@@ -1,10 +1,11 @@
 """Rules of party members, their positions and transfers (组织关系转接).
 
-Reading: a member is visible to callers acting for their home organization or an organization
-above it, to the platform's own services (client credentials, role ``service``), and to the
-member themself (token ``sub`` equal to the member's ``user_id``). Everyone else, residents
-included, gets 403. Personal data (phone, ID number, address; birth date and user id withheld)
-is masked unless the caller manages the member (org staff acting for the home organization or
+Reading: a member is visible to staff (org staff, service-center staff, assessors) acting for
+their home organization or an organization above it, to the platform's own services (client
+credentials, role ``service``), and to the member themself (token ``sub`` equal to the member's
+``user_id``). Everyone else gets 403: residents, and party members, whose tokens also name an
+organization (their own) but who do not keep its rolls. Personal data (phone, ID number,
+address; birth date and user id withheld) is masked unless the caller manages the member (org staff acting for the home organization or
 above, or an admin) or is the member.
 
 Writing: staff managing the home organization create, change and record the leaving of a
@@ -72,6 +73,14 @@ def _sees_everything(principal: Principal) -> bool:
     return principal.is_admin or Role.SERVICE in principal.roles
 
 
+# Roles whose organizations' members they may read (masked unless they manage them).
+READER_ROLES = (Role.ORG_STAFF, Role.SERVICE_STAFF, Role.ASSESSOR)
+
+
+def reads_members_of(principal: Principal, ancestry: list[str]) -> bool:
+    return principal.has_role(*READER_ROLES) and principal.acts_for(ancestry)
+
+
 def _invalid(field: str, message: str) -> Unprocessable:
     return Unprocessable(message, errors=[FieldError(field=field, message=message)])
 
@@ -93,7 +102,7 @@ class MemberService:
         if not (
             _sees_everything(principal)
             or is_self(principal, member)
-            or principal.acts_for(member.ancestry())
+            or reads_members_of(principal, member.ancestry())
         ):
             raise Forbidden("you do not act for this member's organization")
         return member
@@ -134,13 +143,13 @@ class MemberService:
         """Path prefixes the caller may list (None: everywhere)."""
         if within is not None:
             org = await self._org(within)
-            if not (_sees_everything(principal) or principal.acts_for(org.ancestry())):
-                raise Forbidden("you do not act for this organization or any above it")
+            if not (_sees_everything(principal) or reads_members_of(principal, org.ancestry())):
+                raise Forbidden("you do not keep the rolls of this organization or any above it")
             return (org.path,)
         if _sees_everything(principal):
             return None
-        if not principal.orgs:
-            raise Forbidden("members are visible only to those acting for their organizations")
+        if not (principal.orgs and principal.has_role(*READER_ROLES)):
+            raise Forbidden("members are visible only to the staff of their organizations")
         return tuple(o.path for o in await self.repository.get_orgs(sorted(principal.orgs)))
 
     # --- writing members ------------------------------------------------------------------
