@@ -1221,7 +1221,7 @@ def reset_peak(pid: int) -> bool:
     return True
 
 
-RouteKey = tuple[str, str, str]  # part, method, route template
+RouteKey = tuple[str, str, str, str]  # part, method, route template, status
 
 
 async def served(session: aiohttp.ClientSession, urls: dict[str, str]) -> Counter[RouteKey]:
@@ -1237,8 +1237,10 @@ async def served(session: aiohttp.ClientSession, urls: dict[str, str]) -> Counte
             fields = dict(
                 item.split("=", 1) for item in labels.replace('"', "").split(",") if "=" in item
             )
-            if fields.get("route") not in ("/metrics",):
-                counts[part, fields.get("method", ""), fields.get("route", "")] += int(float(value))
+            route = fields.get("route", "")
+            if route != "/metrics":  # the bench's own scraping
+                key = (part, fields.get("method", ""), route, fields.get("status", ""))
+                counts[key] += int(float(value))
     return counts
 
 
@@ -1454,21 +1456,26 @@ def print_resources(meter: Meter, peaks: dict[str, list[float]], answered: int) 
 
 def print_served(meter: Meter, sent: int) -> None:
     """How many requests each part served: beyond the bench's own, the services' calls to each
-    other (through the gateway) and the most frequent of them."""
+    other (through the gateway), the most frequent of them, and every answer >= 400 the parts
+    gave (also those a client had stopped waiting for)."""
     totals: Counter[str] = Counter()
-    for (part, _method, _route), n in meter.served.items():
+    routes: Counter[tuple[str, str, str]] = Counter()
+    failures: Counter[tuple[str, str]] = Counter()
+    for (part, method, route, status), n in meter.served.items():
         totals[part] += n
+        routes[part, method, route] += n
+        if status >= "400":
+            failures[part, status] += n
     log(f"\nrequests served in the measured phase (bench sent {sent}):")
     log(
         "  "
         + ", ".join(f"{part} {totals[part]}" for part in PARTS)
         + f"; through the gateway beyond the bench's: {totals['gateway'] - sent}"
     )
-    top = [(k, n) for k, n in meter.served.most_common() if k[0] != "gateway"][:8]
-    log(
-        "  busiest service routes: "
-        + "; ".join(f"{part} {method} {route} {n}" for (part, method, route), n in top)
-    )
+    top = [(k, n) for k, n in routes.most_common() if k[0] != "gateway"][:8]
+    log("  busiest service routes: " + "; ".join(f"{p} {m} {r} {n}" for (p, m, r), n in top))
+    shown = ", ".join(f"{part} {status}: {n}" for (part, status), n in sorted(failures.items()))
+    log(f"  answers >= 400 by part and status: {shown or 'none'}")
 
 
 def print_log_problems(tmp: Path) -> None:
