@@ -54,7 +54,9 @@ throughput is the measured requests answered as expected divided by the time fro
 scheduled send to the last answer: if the platform cannot keep up, the answers trail the schedule
 and the throughput falls below the rate. Then the CPU seconds each process spent in the measured
 phase (the gateway, each service, the PostgreSQL backends of the five databases, PostgreSQL's
-background processes, which serve whatever else runs, and this client), and each one's peak
+background processes, which serve whatever else runs, and this client), also in milliseconds per
+request sent, and what the platform's total per request allows on the machine's cores (the
+steadier figure on a shared machine; under overload abandoned requests still cost), each one's peak
 resident memory during the load (``VmHWM``, reset after the set-up, whose scrypt hashing would
 dominate the gateway's peak; the PostgreSQL backends' peaks include the shared buffers they
 touched), how busy the machine's cores were and the load average. Then how many requests each
@@ -1259,22 +1261,26 @@ class Meter:
         self.databases = databases
         self.session = session
         self.urls = urls
+        self.pg: asyncpg.Connection | None = None
         self.before: dict[str, dict[int, float]] = {}
         self.after: dict[str, dict[int, float]] = {}
         self.peaks_reset = False
+
+    async def close(self) -> None:
+        if self.pg is not None:
+            await self.pg.close()
 
     async def groups(self) -> dict[str, list[int]]:
         groups = await asyncio.to_thread(
             lambda: {name: process_tree(pid) for name, pid in self.roots.items()}
         )
-        connection = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            rows = await connection.fetch(
-                "SELECT pid, datname, backend_type FROM pg_stat_activity"
-                " WHERE pid <> pg_backend_pid()"
-            )
-        finally:
-            await connection.close()
+        if self.pg is None:
+            # Opened once, before the load: under load the services' pools may take every
+            # connection the server allows (5 x 20 = 100, PostgreSQL's default maximum).
+            self.pg = await asyncpg.connect(PG_ADMIN_DSN)
+        rows = await self.pg.fetch(
+            "SELECT pid, datname, backend_type FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+        )
         groups["postgres backends"] = [r["pid"] for r in rows if r["datname"] in self.databases]
         groups["postgres background"] = [
             r["pid"]
@@ -1420,14 +1426,16 @@ def print_figures(
     return verdicts
 
 
-def print_resources(meter: Meter, peaks: dict[str, list[float]], answered: int) -> None:
+def print_resources(meter: Meter, peaks: dict[str, list[float]], sent: int) -> None:
+    """CPU per part (ms per request the bench sent), peak memory, the machine, and what the
+    platform's CPU per request allows on these cores."""
     seconds = meter.seconds()
     log(
         f"\nCPU during the measured phase ({meter.elapsed:.1f} s) and peak memory "
         + ("since the end of the set-up" if meter.peaks_reset else "since each process started")
         + ":"
     )
-    log(f"  {'process':22} {'CPU s':>7} {'cores':>6} {'ms/req':>7} {'peak RSS MB':>12}")
+    log(f"  {'process':22} {'CPU s':>7} {'cores':>6} {'ms/req':>7} {'peak RSS MB':>12}")  # per sent
     for name, cpu in seconds.items():
         found = peaks.get(name, [])
         if name == "postgres backends" and found:
@@ -1438,12 +1446,20 @@ def print_resources(meter: Meter, peaks: dict[str, list[float]], answered: int) 
             peak = f"{sum(found):.0f}" if found else "-"
         log(
             f"  {name:22} {cpu:7.1f} {cpu / meter.elapsed:6.2f} "
-            f"{1000 * cpu / max(answered, 1):7.2f} {peak:>12}"
+            f"{1000 * cpu / max(sent, 1):7.2f} {peak:>12}"
         )
     total = sum(seconds.values())
     log(
         f"  {'all of the above':22} {total:7.1f} {total / meter.elapsed:6.2f} "
-        f"{1000 * total / max(answered, 1):7.2f}"
+        f"{1000 * total / max(sent, 1):7.2f}"
+    )
+    platform = total - seconds.get("bench client", 0.0) - seconds.get("postgres background", 0.0)
+    per_request = max(1000 * platform / max(sent, 1), 1e-3)
+    cores = os.cpu_count() or 1
+    log(
+        f"  the platform alone: {per_request:.2f} ms of CPU per request sent; {cores} cores "
+        f"hold at most ~{1000 * cores / per_request:.0f} req/s of this mix (less under overload, "
+        "where abandoned requests still cost)"
     )
     log(
         f"  machine: {meter.machine_cores_busy():.2f} of {os.cpu_count()} cores busy "
@@ -1479,20 +1495,29 @@ def print_served(meter: Meter, sent: int) -> None:
 
 
 def print_log_problems(tmp: Path) -> None:
-    """Error lines the parts logged (level ERROR, tracebacks), the first few of each."""
+    """What the parts logged as errors: how often each (path, exception) occurred, with the
+    exception's last line (a JSON log line carries the whole traceback)."""
     for part in PARTS:
         path = tmp / f"{part}.log"
         if not path.exists():
             continue
-        lines = [
-            line
-            for line in path.read_text(errors="replace").splitlines()
-            if '"ERROR"' in line or "Traceback" in line or '"CRITICAL"' in line
-        ]
-        if lines:
-            log(f"  {part}.log: {len(lines)} error lines, e.g.")
-            for line in lines[:3]:
-                log(f"    {line[:400]}")
+        found: Counter[str] = Counter()
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(entry, dict) or entry.get("level") not in ("error", "critical"):
+                continue
+            exception = str(entry.get("exception", "")).strip().splitlines()
+            found[
+                f"{entry.get('path', '')} {entry.get('message', '')}: "
+                f"{exception[-1] if exception else ''}"
+            ] += 1
+        if found:
+            log(f"  {part}.log: {sum(found.values())} error lines")
+            for what, n in found.most_common(5):
+                log(f"    {n} x {what[:300]}")
 
 
 async def bench(plat: Platform, args: argparse.Namespace, tmp: Path) -> None:
@@ -1519,10 +1544,11 @@ async def bench(plat: Platform, args: argparse.Namespace, tmp: Path) -> None:
         log(f"warm-up {args.warmup:.0f} s at {args.rate:.0f} req/s; {load_average()}")
         window = await load.run()
         peaks = await meter.peaks()
+        await meter.close()
     verdicts = print_figures(load, window, args)
-    measured = [s for s in load.recorder.samples if s.measured and s.outcome == "ok"]
-    print_resources(meter, peaks, len(measured))
-    print_served(meter, len([s for s in load.recorder.samples if s.measured]))
+    sent = sum(1 for s in load.recorder.samples if s.measured)
+    print_resources(meter, peaks, sent)
+    print_served(meter, sent)
     print_log_problems(tmp)
     log("\nverdict:")
     for label, passed, value in verdicts:
