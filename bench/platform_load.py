@@ -55,8 +55,8 @@ scheduled send to the last answer: if the platform cannot keep up, the answers t
 and the throughput falls below the rate. Then the CPU seconds each process spent in the measured
 phase (the gateway, each service, the PostgreSQL backends of the five databases, PostgreSQL's
 background processes, which serve whatever else runs, and this client), also in milliseconds per
-request sent, and what the platform's total per request allows on the machine's cores (the
-steadier figure on a shared machine; under overload abandoned requests still cost), each one's peak
+request answered as expected, and, when the platform kept up, what its total per request allows
+on the machine's cores (the steadier figure on a shared machine), each one's peak
 resident memory during the load (``VmHWM``, reset after the set-up, whose scrypt hashing would
 dominate the gateway's peak; the PostgreSQL backends' peaks include the shared buffers they
 touched), how busy the machine's cores were and the load average. Then how many requests each
@@ -1426,16 +1426,16 @@ def print_figures(
     return verdicts
 
 
-def print_resources(meter: Meter, peaks: dict[str, list[float]], sent: int) -> None:
-    """CPU per part (ms per request the bench sent), peak memory, the machine, and what the
-    platform's CPU per request allows on these cores."""
+def print_resources(meter: Meter, peaks: dict[str, list[float]], answered: int, sent: int) -> None:
+    """CPU per part (ms per request answered as expected), peak memory, the machine, and, when
+    the platform kept up, what its CPU per request allows on these cores."""
     seconds = meter.seconds()
     log(
         f"\nCPU during the measured phase ({meter.elapsed:.1f} s) and peak memory "
         + ("since the end of the set-up" if meter.peaks_reset else "since each process started")
         + ":"
     )
-    log(f"  {'process':22} {'CPU s':>7} {'cores':>6} {'ms/req':>7} {'peak RSS MB':>12}")  # per sent
+    log(f"  {'process':22} {'CPU s':>7} {'cores':>6} {'ms/req':>7} {'peak RSS MB':>12}")
     for name, cpu in seconds.items():
         found = peaks.get(name, [])
         if name == "postgres backends" and found:
@@ -1446,21 +1446,26 @@ def print_resources(meter: Meter, peaks: dict[str, list[float]], sent: int) -> N
             peak = f"{sum(found):.0f}" if found else "-"
         log(
             f"  {name:22} {cpu:7.1f} {cpu / meter.elapsed:6.2f} "
-            f"{1000 * cpu / max(sent, 1):7.2f} {peak:>12}"
+            f"{1000 * cpu / max(answered, 1):7.2f} {peak:>12}"
         )
     total = sum(seconds.values())
     log(
         f"  {'all of the above':22} {total:7.1f} {total / meter.elapsed:6.2f} "
-        f"{1000 * total / max(sent, 1):7.2f}"
+        f"{1000 * total / max(answered, 1):7.2f}"
     )
     platform = total - seconds.get("bench client", 0.0) - seconds.get("postgres background", 0.0)
-    per_request = max(1000 * platform / max(sent, 1), 1e-3)
+    per_request = 1000 * platform / max(answered, 1)
     cores = os.cpu_count() or 1
-    log(
-        f"  the platform alone: {per_request:.2f} ms of CPU per request sent; {cores} cores "
-        f"hold at most ~{1000 * cores / per_request:.0f} req/s of this mix (less under overload, "
-        "where abandoned requests still cost)"
-    )
+    if answered >= 0.99 * sent and per_request > 0:
+        log(
+            f"  the platform alone: {per_request:.2f} ms of CPU per request; {cores} cores "
+            f"hold at most ~{1000 * cores / per_request:.0f} req/s of this mix"
+        )
+    else:  # abandoned requests cost work too: the CPU per answered request overstates it
+        log(
+            f"  the platform alone: {per_request:.2f} ms of CPU per answered request; it did not "
+            "keep up, so no capacity estimate (run at a lower --rate for one)"
+        )
     log(
         f"  machine: {meter.machine_cores_busy():.2f} of {os.cpu_count()} cores busy "
         f"(this bench's processes {total / meter.elapsed:.2f}; the rest is others' work); "
@@ -1547,7 +1552,8 @@ async def bench(plat: Platform, args: argparse.Namespace, tmp: Path) -> None:
         await meter.close()
     verdicts = print_figures(load, window, args)
     sent = sum(1 for s in load.recorder.samples if s.measured)
-    print_resources(meter, peaks, sent)
+    answered = sum(1 for s in load.recorder.samples if s.measured and s.outcome == "ok")
+    print_resources(meter, peaks, answered, sent)
     print_served(meter, sent)
     print_log_problems(tmp)
     log("\nverdict:")
