@@ -1497,6 +1497,14 @@ def print_served(meter: Meter, sent: int) -> None:
     log("  busiest service routes: " + "; ".join(f"{p} {m} {r} {n}" for (p, m, r), n in top))
     shown = ", ".join(f"{part} {status}: {n}" for (part, status), n in sorted(failures.items()))
     log(f"  answers >= 400 by part and status: {shown or 'none'}")
+    refused = Counter(
+        {k: n for k, n in meter.served.items() if k[3] >= "400" and k[0] != "gateway"}
+    )
+    if refused:
+        log(
+            "  the services' answers >= 400 by route: "
+            + "; ".join(f"{p} {m} {r} {st}: {n}" for (p, m, r, st), n in refused.most_common(8))
+        )
 
 
 def print_log_problems(tmp: Path) -> None:
