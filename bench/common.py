@@ -120,7 +120,9 @@ def base_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def start_gateway(procs: Processes, port: int, registry_port: int) -> subprocess.Popen[bytes]:
+def start_gateway(
+    procs: Processes, port: int, registry_port: int, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = base_env(procs.tmp)
     env.update(
         {
@@ -131,6 +133,7 @@ def start_gateway(procs: Processes, port: int, registry_port: int) -> subprocess
             "ZHDJ_GATEWAY_RATE_LIMIT_IP_BURST": "1000000",
             "ZHDJ_GATEWAY_RATE_LIMIT_PER_CLIENT": "1000000",
             "ZHDJ_GATEWAY_RATE_LIMIT_CLIENT_BURST": "1000000",
+            **(extra_env or {}),
         }
     )
     process = procs.start("gateway", [PYTHON, "-m", "zhdj_gateway"], env)

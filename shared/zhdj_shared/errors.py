@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -218,11 +219,26 @@ async def _database_unavailable_handler(_request: Request, _exc: Exception) -> R
     )
 
 
+async def _database_busy_handler(_request: Request, _exc: Exception) -> Response:
+    # Every pooled connection stayed in use for the whole pool timeout: the process has more
+    # requests in flight than it can serve (an overload). Nothing was stored; like a lost
+    # connection this is a 503 to retry, which the gateway's breaker counts, not a 500.
+    return problem_response(
+        503,
+        title="Service unavailable",
+        slug="database-busy",
+        detail="Every database connection is in use right now; nothing was stored. "
+        "Try again shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem_handler)
     app.add_exception_handler(IntegrityError, _integrity_handler)
     app.add_exception_handler(OperationalError, _database_unavailable_handler)
     app.add_exception_handler(InterfaceError, _database_unavailable_handler)
+    app.add_exception_handler(PoolTimeout, _database_busy_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
 

@@ -8,9 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import APIRouter
-from sqlalchemy import Column, Integer, MetaData, Table, insert
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tests.support.databases import fresh_postgres_database
 from tests.support.tokens import TestKeys
 from zhdj_shared.app import create_service_app
 from zhdj_shared.db import Database, SessionDep
@@ -44,6 +47,12 @@ async def add_thing(thing_id: int, session: SessionDep) -> dict[str, int]:
     # No flush: a duplicate fails only when the unit of work commits, after this returns.
     await session.exec(insert(things).values(id=thing_id))  # type: ignore[call-overload]
     return {"id": thing_id}
+
+
+@router.get("/api/test/things")
+async def count_things(session: SessionDep) -> dict[str, int]:
+    rows = (await session.exec(select(things.c.id))).all()  # type: ignore[call-overload]
+    return {"count": len(rows)}
 
 
 @router.get("/api/test/items/{item_id}")
@@ -105,6 +114,50 @@ async def test_a_lost_database_connection_is_a_503_problem_to_retry(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["retry-after"] == "1"
     assert "connection was closed" not in response.text
+
+
+async def test_every_pooled_connection_in_use_is_a_503_problem_to_retry(
+    backend: str, tmp_path: Path, keys: TestKeys
+) -> None:
+    """An overloaded process whose requests wait for a pooled connection longer than the pool
+    allows (bench/platform_load.py at 300 req/s: ``QueuePool limit ... reached``) answers 503,
+    which clients retry and the gateway's breaker counts; it was an unhandled 500."""
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'pool.db'}"
+    else:
+        url = await fresh_postgres_database("zhdj_test_shared_pool")
+    database = Database(url)
+    await database.dispose()
+    # The platform's pool (20 connections, 30 s) made small: one connection, a short wait.
+    database.engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    database.sessionmaker = async_sessionmaker(
+        database.engine, class_=AsyncSession, expire_on_commit=False
+    )
+    async with database.engine.begin() as connection:
+        await connection.run_sync(things.metadata.create_all)
+    app = create_service_app(
+        title="t",
+        description="t",
+        settings=ServiceSettings(service_name="test", migrate_on_start=False),
+        routers=[router],
+        migrations_dir=tmp_path,
+        database=database,
+        token_verifier=keys.verifier(),
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with database.engine.connect() as held:  # the pool's only connection, in use
+            await held.exec_driver_sql("SELECT 1")
+            busy = await client.get("/api/test/things")
+        again = await client.get("/api/test/things")
+    await database.dispose()
+    assert busy.status_code == 503
+    assert busy.headers["content-type"] == "application/problem+json"
+    assert busy.headers["retry-after"] == "1"
+    assert busy.json()["type"].endswith("/database-busy")
+    assert "QueuePool" not in busy.text
+    assert again.status_code == 200
+    assert again.json() == {"count": 0}
 
 
 async def test_request_id_is_generated_when_missing_or_unsafe(client: httpx.AsyncClient) -> None:

@@ -20,6 +20,7 @@ from zhdj_service_requests.catalog_seed import load_catalog
 from zhdj_service_requests.models import RequestCounter, RequestEvent, ServiceItem, ServiceRequest
 from zhdj_service_requests.models.requests import UNHANDLED
 from zhdj_service_requests.registry import path_of
+from zhdj_service_requests.repositories.requests import RequestRepository
 from zhdj_service_requests.workdays import add_working_days, basis_of, working_days_between
 from zhdj_service_requests.workflow import FINAL, Status
 from zhdj_shared.clock import CHINA_TZ, today_in_china
@@ -292,6 +293,7 @@ async def load_demo(session: AsyncSession, *, requests: int = 3000) -> dict[str,
     await _bulk(
         session, RequestCounter, [{"day": d, "value": v} for d, v in sorted(counters.items())]
     )
+    await RequestRepository(session).numbers_continue_after(max(counters.values(), default=0))
     added["requests"] = len(rows)
     return added
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, null, or_
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, null, or_, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import col, select
@@ -121,6 +121,18 @@ class RequestRepository:
         )
         counted = await self.session.exec(statement)
         return int(counted.scalar_one())
+
+    async def numbers_continue_after(self, highest: int) -> None:
+        """Rows written in bulk with their own numbers (the demo) took suffixes up to
+        ``highest`` without drawing them from the sequence: on PostgreSQL the sequence moves
+        past them, or the next submissions of such a day would draw a suffix already stored
+        and fail on the numbers' unique index. (SQLite's per-day counters are written with
+        the rows.) The sequence never moves back.
+        """
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        if dialect != "postgresql" or highest <= 0:
+            return
+        await self.session.exec(_CONTINUE_NUMBERS, params={"highest": highest})
 
     async def list_page(
         self, filters: RequestFilters, *, limit: int, cursor: str | None
@@ -258,6 +270,18 @@ _NUMBERED: dict[str | None, Any] = {
     )
     for kind, query in [*_DUPLICATE.items(), (None, None)]
 }
+
+
+# setval(..., is_called true): the next nextval answers the larger of the two, plus one.
+_CONTINUE_NUMBERS = select(
+    func.setval(
+        NUMBER_SEQUENCE,
+        func.greatest(
+            bindparam("highest"),
+            text("(SELECT last_value FROM service_request_number_seq)"),  # NUMBER_SEQUENCE
+        ),
+    )
+)
 
 
 class Numbered(NamedTuple):
