@@ -145,6 +145,25 @@ def _statements_for(table: Table, dialect: str) -> _Statements:
     return statements
 
 
+def completion_statement(table: Table) -> Update:
+    """The ``UPDATE`` that stores a response on its key row (parameters: :class:`Completion`).
+
+    The same for every dialect. A caller may make it the main statement of its own write (its
+    inserts as data-modifying CTEs on PostgreSQL), so that the change and the stored response
+    take one round trip; it is built once, so the combined statement can be too.
+    """
+    return _statements_for(table, "postgresql").complete
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The response of a guarded call, ready to store: the bytes to answer with, and the
+    parameters of :func:`completion_statement`."""
+
+    content: bytes
+    params: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class StoredResponse:
     status: int
@@ -205,10 +224,16 @@ class IdempotencyGuard:
 
     async def complete(self, status: int, body: Any) -> bytes:
         """Store the response on the key row (same transaction as the change); its bytes."""
+        done = self.completion(status, body)
+        await self.session.exec(self._sql.complete, params=done.params)
+        return done.content
+
+    def completion(self, status: int, body: Any) -> Completion:
+        """The response, for a caller that stores it itself (see :func:`completion_statement`)
+        in the same transaction as the change, instead of calling :meth:`complete`."""
         content = orjson.dumps(body)
         params = {**self._key, "response_status": status, "response_body": content.decode()}
-        await self.session.exec(self._sql.complete, params=params)
-        return content
+        return Completion(content, params)
 
     async def _load(self) -> Any:
         connection = await self.session.connection()

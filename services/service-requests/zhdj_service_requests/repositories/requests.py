@@ -11,7 +11,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, null, or_
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Insert,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    null,
+    or_,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import col, select
@@ -19,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from zhdj_service_requests.models import (
+    IDEMPOTENCY_KEYS,
     RequestAttachment,
     RequestCounter,
     RequestEvent,
@@ -26,6 +39,7 @@ from zhdj_service_requests.models import (
     WebhookSubscription,
 )
 from zhdj_shared.errors import FieldError, Unprocessable
+from zhdj_shared.idempotency import Completion, completion_statement
 from zhdj_shared.pagination import build_page, decode_cursor
 
 # PostgreSQL only (migration 0002_requests): the numbers' suffixes.
@@ -82,6 +96,35 @@ class RequestRepository:
         """One Core ``INSERT`` of a timeline line (every column given)."""
         await self.session.exec(_INSERT_EVENT, params=values)
 
+    async def insert_submission(
+        self,
+        request: dict[str, Any],
+        event: dict[str, Any],
+        completion: Completion | None = None,
+    ) -> None:
+        """A new request, its first timeline line and, for a call with an ``Idempotency-Key``,
+        the response stored on the key row (``completion``): every column given.
+
+        PostgreSQL: one statement, one round trip (the inserts are data-modifying CTEs of the
+        key's ``UPDATE``, or of the timeline's ``INSERT``; the timeline line's foreign key is
+        checked at the end of the statement, when the request exists). SQLite, which has no
+        data-modifying CTEs: one statement each.
+        """
+        connection = await self.session.connection()
+        if connection.dialect.name != "postgresql":
+            await connection.execute(_INSERT_REQUEST, request)
+            await connection.execute(_INSERT_EVENT, event)
+            if completion is not None:
+                await connection.execute(_COMPLETE_KEY, completion.params)
+            return
+        params = {f"r_{k}": v for k, v in request.items()}
+        params.update({f"e_{k}": v for k, v in event.items()})
+        if completion is None:
+            await connection.execute(_SUBMISSION, params)
+        else:
+            params.update(completion.params)
+            await connection.execute(_SUBMISSION_WITH_KEY, params)
+
     async def number_and_duplicate(self, day: str, duplicate: DuplicateQuery | None) -> Numbered:
         """The next number of ``day``, the answer of the duplicate query and whether any webhook
         subscription is active: one round trip on PostgreSQL (see :meth:`next_number`,
@@ -90,7 +133,9 @@ class RequestRepository:
         if dialect == "postgresql":
             statement = _NUMBERED[duplicate.kind if duplicate is not None else None]
             params = duplicate.params if duplicate is not None else None
-            row = (await self.session.exec(statement, params=params)).one()
+            # Through the connection: a Core select, no ORM statement processing.
+            connection = await self.session.connection()
+            row = (await connection.execute(statement, params)).one()
             return Numbered(int(row[0]), row[1], bool(row[2]))
         number = await self.next_number(day)
         found = None if duplicate is None else await self._duplicate(duplicate)
@@ -187,6 +232,26 @@ class RequestRepository:
 
 _INSERT_REQUEST = insert(ServiceRequest.__table__)  # type: ignore[attr-defined]
 _INSERT_EVENT = insert(RequestEvent.__table__)  # type: ignore[attr-defined]
+_COMPLETE_KEY = completion_statement(IDEMPOTENCY_KEYS)
+
+
+def _insert_all_columns(table: Table, prefix: str) -> Insert:
+    """``INSERT`` of every column of ``table``, bound as ``<prefix><column>`` (so that two
+    tables' columns can be bound in one statement)."""
+    return insert(table).values(
+        {c.name: bindparam(f"{prefix}{c.name}", type_=c.type) for c in table.columns}
+    )
+
+
+def _submission_statements() -> tuple[Executable, Executable]:
+    """PostgreSQL, built once: the request and its first timeline line, and the same with the
+    idempotent response stored on the key row (see ``insert_submission``)."""
+    request = _insert_all_columns(ServiceRequest.__table__, "r_").cte("new_request")  # type: ignore[attr-defined]
+    event = _insert_all_columns(RequestEvent.__table__, "e_")  # type: ignore[attr-defined]
+    return event.add_cte(request), _COMPLETE_KEY.add_cte(request, event.cte("new_event"))
+
+
+_SUBMISSION, _SUBMISSION_WITH_KEY = _submission_statements()
 
 
 @dataclass(frozen=True)

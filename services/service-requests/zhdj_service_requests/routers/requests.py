@@ -31,6 +31,7 @@ from zhdj_service_requests.schemas.requests import (
 )
 from zhdj_service_requests.services import access
 from zhdj_service_requests.services.attachments import AttachmentService
+from zhdj_service_requests.services.requests import NewRequest
 from zhdj_service_requests.workflow import Action, Status
 from zhdj_shared.clock import today_in_china
 from zhdj_shared.errors import problem_responses
@@ -54,9 +55,13 @@ async def _created(
     principal: Principal,
     key: str | None,
     body: BaseModel,
-    create: Callable[[], Awaitable[ServiceRequest]],
+    prepare: Callable[[], Awaitable[NewRequest]],
 ) -> Response:
-    """201 with the request; with an ``Idempotency-Key``, at most one request per key."""
+    """201 with the request; with an ``Idempotency-Key``, at most one request per key.
+
+    The answer is made from the prepared row before it is written, so that the request, its
+    timeline line and the answer stored on the key are written together (one statement on
+    PostgreSQL, see ``RequestService.store``)."""
     guard: IdempotencyGuard | None = None
     if key is not None:
         guard = IdempotencyGuard(
@@ -71,18 +76,15 @@ async def _created(
         if stored is not None:
             request_id = orjson.loads(stored.body).get("id")
             return stored.to_response({"Location": f"{PREFIX}/{request_id}"})
-    row = await create()
-    payload = read(principal, row).model_dump(mode="json")
-    content = (
-        await guard.complete(status.HTTP_201_CREATED, payload)
-        if guard is not None
-        else orjson.dumps(payload)
-    )
+    new = await prepare()
+    payload = read(principal, new.row).model_dump(mode="json")
+    completion = guard.completion(status.HTTP_201_CREATED, payload) if guard else None
+    await service.store(new, completion)
     return Response(
-        content=content,
+        content=completion.content if completion else orjson.dumps(payload),
         status_code=status.HTTP_201_CREATED,
         media_type="application/json",
-        headers={"Location": f"{PREFIX}/{row.id}"},
+        headers={"Location": f"{PREFIX}/{new.row.id}"},
     )
 
 
@@ -101,7 +103,12 @@ async def submit(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     return await _created(
-        http, service, principal, idempotency_key, body, lambda: service.submit(principal, body)
+        http,
+        service,
+        principal,
+        idempotency_key,
+        body,
+        lambda: service.prepare_submit(principal, body),
     )
 
 
@@ -120,7 +127,12 @@ async def one_click(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     return await _created(
-        http, service, principal, idempotency_key, body, lambda: service.one_click(principal, body)
+        http,
+        service,
+        principal,
+        idempotency_key,
+        body,
+        lambda: service.prepare_one_click(principal, body),
     )
 
 
