@@ -39,7 +39,7 @@ from zhdj_service_requests.schemas.requests import (
 )
 from zhdj_service_requests.services import access
 from zhdj_service_requests.services.outbox import record_event
-from zhdj_service_requests.workdays import CalendarBasis, add_working_days
+from zhdj_service_requests.workdays import CalendarBasis, add_working_days, weakest
 from zhdj_service_requests.workflow import (
     AWAITING_RESOLUTION,
     FINAL,
@@ -243,11 +243,7 @@ class RequestService:
         today = today_in_china()
         respond_due, basis1 = add_working_days(today, item.respond_days)
         resolve_due, basis2 = add_working_days(today, item.resolve_days)
-        basis = (
-            CalendarBasis.WEEKENDS_ONLY
-            if CalendarBasis.WEEKENDS_ONLY in (basis1, basis2)
-            else basis1
-        )
+        basis = weakest(basis1, basis2)
         suggested: list[str] = []
         if item.volunteer_post_kind:
             # Teams of the whole street: a street's teams serve its communities too.
@@ -521,8 +517,8 @@ class RequestService:
         data: dict[str, Any] = {"days": days}
         if approve:
             row.resolve_due_on, basis = add_working_days(row.resolve_due_on, days)
-            if basis == CalendarBasis.WEEKENDS_ONLY:
-                row.calendar_basis = basis.value
+            # The response deadline keeps its basis: the request's is the least certain one.
+            row.calendar_basis = weakest(CalendarBasis(row.calendar_basis), basis).value
             row.extensions_granted += 1
             row.escalation_level = (
                 0 if today_in_china() <= row.resolve_due_on else row.escalation_level
