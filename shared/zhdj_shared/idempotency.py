@@ -18,6 +18,13 @@ Keys are per principal (``subject``): two clients may pick the same key. They ex
 
 Any service adds the table to its own metadata with :func:`idempotency_table` and guards a route
 with :class:`IdempotencyGuard` (see the service-requests service for an example).
+
+On PostgreSQL a route may also take the key in its own first statement, after its checks
+(:func:`claim_statement`, :attr:`IdempotencyGuard.may_claim_later`: when that did not take it,
+or the checks failed, it calls :meth:`IdempotencyGuard.begin`, which replays an answered
+attempt), and store the response in the same statement as its change
+(:meth:`IdempotencyGuard.completion`, :func:`completion_statement`). The service-requests
+submission does both.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -145,6 +153,15 @@ def _statements_for(table: Table, dialect: str) -> _Statements:
     return statements
 
 
+def claim_statement(table: Table) -> PgInsert:
+    """PostgreSQL: the ``INSERT ... ON CONFLICT DO NOTHING RETURNING key`` that takes a key
+    (parameters: :meth:`IdempotencyGuard.claim_params`). A caller may put it in its own first
+    statement as a data-modifying CTE (see :attr:`IdempotencyGuard.may_claim_later`)."""
+    statement = _statements_for(table, "postgresql").insert
+    assert isinstance(statement, PgInsert)
+    return statement
+
+
 def completion_statement(table: Table) -> Update:
     """The ``UPDATE`` that stores a response on its key row (parameters: :class:`Completion`).
 
@@ -202,6 +219,10 @@ class IdempotencyGuard:
         dialect = session.bind.dialect.name if session.bind else "sqlite"
         self._sql = _statements_for(table, dialect)
         self._key = {"w_subject": subject, "w_key": key}
+        # PostgreSQL: the caller may take the key in its own first statement, after its checks
+        # (:func:`claim_statement`), and call :meth:`begin` only when that did not take it.
+        # SQLite must write first (see :meth:`begin`), so it takes the key before any read.
+        self.may_claim_later = dialect == "postgresql"
 
     async def begin(self) -> StoredResponse | None:
         """The stored response to replay, or ``None`` when this call does the work (key taken).
@@ -240,19 +261,23 @@ class IdempotencyGuard:
         result = await connection.execute(self._sql.load, self._key)
         return result.first()
 
-    async def _insert(self) -> bool:
-        """Takes the key: ``INSERT ... ON CONFLICT DO NOTHING``, one statement, no savepoint.
-
-        A concurrent holder of the key makes PostgreSQL wait for its transaction: if it
-        commits, nothing is inserted here (we replay it); if it rolls back, we insert.
-        """
-        params = {
+    def claim_params(self) -> dict[str, Any]:
+        """The parameters of :func:`claim_statement` for this call's key."""
+        return {
             **self._key,
             "endpoint": self.endpoint,
             "body_hash": self.hash,
             "created_at": self.now,
             "expires_at": self.now + KEY_TTL,
         }
+
+    async def _insert(self) -> bool:
+        """Takes the key: ``INSERT ... ON CONFLICT DO NOTHING``, one statement, no savepoint.
+
+        A concurrent holder of the key makes PostgreSQL wait for its transaction: if it
+        commits, nothing is inserted here (we replay it); if it rolls back, we insert.
+        """
+        params = self.claim_params()
         result = await self.session.exec(self._sql.insert, params=params)  # type: ignore[call-overload]
         return result.first() is not None
 

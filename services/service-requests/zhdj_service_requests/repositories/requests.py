@@ -39,7 +39,7 @@ from zhdj_service_requests.models import (
     WebhookSubscription,
 )
 from zhdj_shared.errors import FieldError, Unprocessable
-from zhdj_shared.idempotency import Completion, completion_statement
+from zhdj_shared.idempotency import Completion, claim_statement, completion_statement
 from zhdj_shared.pagination import build_page, decode_cursor
 
 # PostgreSQL only (migration 0002_requests): the numbers' suffixes.
@@ -125,18 +125,32 @@ class RequestRepository:
             params.update(completion.params)
             await connection.execute(_SUBMISSION_WITH_KEY, params)
 
-    async def number_and_duplicate(self, day: str, duplicate: DuplicateQuery | None) -> Numbered:
+    async def number_and_duplicate(
+        self, day: str, duplicate: DuplicateQuery | None, claim: dict[str, Any] | None = None
+    ) -> Numbered:
         """The next number of ``day``, the answer of the duplicate query and whether any webhook
         subscription is active: one round trip on PostgreSQL (see :meth:`next_number`,
-        :meth:`open_nearby`); SQLite does not tell the last (``None``)."""
+        :meth:`open_nearby`); SQLite does not tell the last (``None``).
+
+        ``claim`` (PostgreSQL only): the parameters of ``zhdj_shared.idempotency``'s
+        ``claim_statement``, which takes the call's ``Idempotency-Key`` in the same statement
+        (``Numbered.claimed``: whether it did; a concurrent holder of the key makes it wait).
+        """
         dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
         if dialect == "postgresql":
-            statement = _NUMBERED[duplicate.kind if duplicate is not None else None]
-            params = duplicate.params if duplicate is not None else None
+            kind = duplicate.kind if duplicate is not None else None
+            params = dict(duplicate.params) if duplicate is not None else {}
+            statement = _NUMBERED[kind]
+            if claim is not None:
+                statement = _NUMBERED_CLAIMING[kind]
+                params.update(claim)
             # Through the connection: a Core select, no ORM statement processing.
             connection = await self.session.connection()
             row = (await connection.execute(statement, params)).one()
-            return Numbered(int(row[0]), row[1], bool(row[2]))
+            claimed = bool(row[3]) if claim is not None else None
+            return Numbered(int(row[0]), row[1], bool(row[2]), claimed)
+        if claim is not None:
+            raise ValueError("SQLite takes the Idempotency-Key before any read (guard.begin)")
         number = await self.next_number(day)
         found = None if duplicate is None else await self._duplicate(duplicate)
         return Numbered(number, found, None)
@@ -323,6 +337,12 @@ _NUMBERED: dict[str | None, Any] = {
     )
     for kind, query in [*_DUPLICATE.items(), (None, None)]
 }
+# The same, taking the Idempotency-Key too (a data-modifying CTE; its RETURNING says whether).
+_CLAIM = claim_statement(IDEMPOTENCY_KEYS).cte("claimed")
+_NUMBERED_CLAIMING: dict[str | None, Any] = {
+    kind: statement.add_columns(exists().select_from(_CLAIM)).add_cte(_CLAIM)
+    for kind, statement in _NUMBERED.items()
+}
 
 
 class Numbered(NamedTuple):
@@ -331,6 +351,8 @@ class Numbered(NamedTuple):
     # Whether a webhook subscription is active (``None``: not asked): when none is, the
     # outbox need not read them again in this transaction.
     subscribed: bool | None
+    # Whether the statement took the Idempotency-Key it was given (``None``: none given).
+    claimed: bool | None = None
 
 
 def request_row(values: dict[str, Any]) -> ServiceRequest:

@@ -124,10 +124,18 @@ class RequestService:
         return new.row
 
     async def prepare_submit(
-        self, principal: Principal, body: RequestCreate, *, channel: Channel | None = None
+        self,
+        principal: Principal,
+        body: RequestCreate,
+        *,
+        channel: Channel | None = None,
+        claim: dict[str, Any] | None = None,
     ) -> NewRequest:
         """Everything but the writes: checks (422, 403), routing, deadlines, the number and the
-        duplicate hint. The row is final: its answer can be made before it is stored."""
+        duplicate hint. The row is final: its answer can be made before it is stored.
+
+        ``claim``: an ``Idempotency-Key`` to take along with the number (PostgreSQL; see
+        ``IdempotencyGuard.may_claim_later``); ``NewRequest.claimed`` says whether it was."""
         channel = channel or self._channel_of(principal)
         item = await self.catalog.item_facts(body.item_id)
         if item is None or not item.active:
@@ -143,9 +151,12 @@ class RequestService:
             description=body.description,
             resident=(resident_user_id, name, phone, body.address),
             location=(body.location.lat, body.location.lng) if body.location else None,
+            claim=claim,
         )
 
-    async def prepare_one_click(self, principal: Principal, body: OneClickCreate) -> NewRequest:
+    async def prepare_one_click(
+        self, principal: Principal, body: OneClickCreate, *, claim: dict[str, Any] | None = None
+    ) -> NewRequest:
         """A one-tap request, prepared like :meth:`prepare_submit`."""
         if not access.is_resident(principal):
             raise Forbidden("one-tap requests are made by residents")
@@ -172,6 +183,7 @@ class RequestService:
             description=body.description or PRESET_TITLES[body.preset.value],
             resident=(principal.subject, principal.name, None, None),
             location=location,
+            claim=claim,
         )
 
     def _channel_of(self, principal: Principal) -> Channel:
@@ -232,6 +244,7 @@ class RequestService:
         description: str,
         resident: tuple[str | None, str | None, str | None, str | None],
         location: tuple[float, float] | None,
+        claim: dict[str, Any] | None,
     ) -> NewRequest:
         """Numbers and routes the request and makes its row and first timeline line (written
         by :meth:`store`: Core inserts, no ORM unit of work; the row is in no session)."""
@@ -263,10 +276,10 @@ class RequestService:
             grid_id=place.grid_id,
             community_id=place.community_id,
         )
-        # One round trip on PostgreSQL: the number's sequence, the duplicate hint, and whether
-        # the outbox has any subscription to read.
-        seq, possible_duplicate, subscribed = await self.requests.number_and_duplicate(
-            today.strftime("%Y%m%d"), duplicate
+        # One round trip on PostgreSQL: the number's sequence, the duplicate hint, whether the
+        # outbox has any subscription to read and (``claim``) the Idempotency-Key taken.
+        seq, possible_duplicate, subscribed, claimed = await self.requests.number_and_duplicate(
+            today.strftime("%Y%m%d"), duplicate, claim
         )
         values: dict[str, Any] = {
             "id": new_id(),
@@ -314,7 +327,7 @@ class RequestService:
         event = _event_values(
             principal, row, "submit", None, Status.SUBMITTED, None, {"channel": channel.value}
         )
-        return NewRequest(row, values, event, subscribed)
+        return NewRequest(row, values, event, subscribed, claimed)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -598,6 +611,8 @@ class NewRequest:
     values: dict[str, Any]  # its columns
     event: dict[str, Any]  # the columns of its first timeline line
     subscribed: bool | None  # whether a webhook subscription is active (None: not asked)
+    # Whether preparing took the Idempotency-Key it was given (None: none given).
+    claimed: bool | None = None
 
 
 def _event_values(
