@@ -27,8 +27,9 @@ PostgreSQL's background processes (shared with whatever else runs), and this cli
 each in milliseconds per answered submission; and how busy the whole machine was. On a shared
 machine the CPU per submission is the steadier figure: throughput depends on the others' load.
 
-``--service-workers N`` (N > 1) runs the service as ``uvicorn --workers N`` (one socket, N
-processes) after a first start has migrated and seeded the database. ``--database-prefix``
+``--service-workers N`` sets ``ZHDJ_SERVICE_REQUESTS_WORKERS=N``: the service migrates and
+seeds once, then N worker processes serve its one socket (``zhdj_shared.serve``); their CPU is
+counted together. ``--database-prefix``
 names the two databases (``<prefix>_registry``, ``<prefix>_requests``), so this script can run
 beside another bench that uses the defaults.
 
@@ -125,18 +126,10 @@ def platform(tmp: Path, service_workers: int = 1) -> Iterator[Urls]:
                 "ZHDJ_LOG_LEVEL": "WARNING",
             }
         )
+        # With N > 1 workers the service migrates and seeds once, then N processes serve.
+        env["ZHDJ_SERVICE_REQUESTS_WORKERS"] = str(service_workers)
         service = procs.start("requests", [PYTHON, "-m", "zhdj_service_requests"], env)
         wait_http(f"http://127.0.0.1:{requests_port}/healthz", service, tmp / "requests.log")
-        if service_workers > 1:
-            # The first start migrated and seeded the catalog; the workers only serve.
-            service.terminate()
-            service.wait(timeout=30)
-            env["ZHDJ_SERVICE_REQUESTS_MIGRATE_ON_START"] = "false"
-            argv = [PYTHON, "-m", "uvicorn", "zhdj_service_requests.app:create_app", "--factory"]
-            argv += ["--workers", str(service_workers), "--port", str(requests_port)]
-            argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
-            service = procs.start("requests-workers", argv, env)
-            wait_http(f"http://127.0.0.1:{requests_port}/healthz", service, tmp / "requests.log")
         yield Urls(
             f"http://127.0.0.1:{gateway_port}",
             f"http://127.0.0.1:{requests_port}",
@@ -445,7 +438,9 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
-    parser.add_argument("--service-workers", type=int, default=1, help="uvicorn --workers")
+    parser.add_argument(
+        "--service-workers", type=int, default=1, help="ZHDJ_SERVICE_REQUESTS_WORKERS"
+    )
     parser.add_argument("--database-prefix", default="zhdj_bench")
     args = parser.parse_args()
     global REGISTRY_DB, REQUESTS_DB

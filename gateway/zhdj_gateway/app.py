@@ -13,6 +13,7 @@ Why not a FastAPI route with httpx for the proxy: docs/decisions/0001-gateway-pr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from starlette.types import ASGIApp
@@ -20,6 +21,9 @@ from starlette.types import ASGIApp
 from zhdj_gateway.edge import Edge, RateLimiter
 from zhdj_gateway.settings import GatewaySettings
 from zhdj_shared.observability import Metrics, RequestContextMiddleware
+from zhdj_shared.settings import StartupWork
+
+logger = logging.getLogger("zhdj.gateway")
 
 
 def default_upstreams(settings: GatewaySettings) -> dict[str, str]:
@@ -46,6 +50,13 @@ def create_app(
     when ``redis_url`` is set) and is closed with the app.
     """
     settings = settings or GatewaySettings()
+    # Said once, by the parent of the workers.
+    per_process_limits = settings.workers > 1 and not settings.redis_url
+    if per_process_limits and settings.startup_work is not StartupWork.SERVE_ONLY:
+        logger.warning(
+            "rate limits and login throttling are counted per worker process without "
+            "ZHDJ_REDIS_URL: a client may get up to the workers' number times its limits"
+        )
     if identity_app is None:
         from zhdj_gateway.identity.app import create_identity_app
 

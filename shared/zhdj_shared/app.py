@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,9 +20,10 @@ from zhdj_shared.observability import (
     install_observability,
 )
 from zhdj_shared.security.tokens import JwksCache, TokenVerifier
-from zhdj_shared.settings import ServiceSettings
+from zhdj_shared.settings import ServiceSettings, StartupWork
 
 StartupHook = Callable[[FastAPI], Awaitable[None]]
+logger = logging.getLogger("zhdj.startup")
 
 
 def create_service_app(
@@ -32,6 +35,7 @@ def create_service_app(
     migrations_dir: Path,
     database: Database | None = None,
     token_verifier: TokenVerifier | None = None,
+    on_setup: Sequence[StartupHook] = (),
     on_startup: Sequence[StartupHook] = (),
     on_shutdown: Sequence[StartupHook] = (),
     extra_readiness: dict[str, ReadinessCheck] | None = None,
@@ -41,6 +45,11 @@ def create_service_app(
 
     ``database`` and ``token_verifier`` default to the settings' URL and the gateway's JWKS;
     tests pass their own.
+
+    At start, after the migrations (``migrate_on_start``): ``on_setup`` hooks change the shared
+    database (demo data, seeds) and run once per start, in the parent when several workers
+    serve (``settings.startup_work``); ``on_startup`` hooks start what every serving process
+    needs (background loops). ``on_shutdown`` hooks run in every process, whatever started.
     """
     platform = settings.platform
     configure_logging(platform.log_level, json_lines=platform.log_json)
@@ -53,10 +62,19 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.migrate_on_start:
-            await upgrade_async(migrations_dir, db.url)
-        for hook in on_startup:
-            await hook(app)
+        work = settings.startup_work
+        if work is not StartupWork.SERVE_ONLY:
+            if settings.migrate_on_start:
+                await upgrade_async(migrations_dir, db.url)
+                logger.info(
+                    "migrations applied",
+                    extra={"fields": {"service": settings.service_name, "pid": os.getpid()}},
+                )
+            for hook in on_setup:
+                await hook(app)
+        if work is not StartupWork.SETUP_ONLY:
+            for hook in on_startup:
+                await hook(app)
         yield
         for hook in on_shutdown:
             await hook(app)

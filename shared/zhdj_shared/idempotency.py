@@ -19,6 +19,13 @@ Keys are per principal (``subject``): two clients may pick the same key. They ex
 Any service adds the table to its own metadata with :func:`idempotency_table` and answers a
 guarded route with :func:`idempotent_response` (the activity service's plan, check-in, booking
 and volunteer routes are examples); :func:`purge_hooks` removes expired keys in the background.
+
+On PostgreSQL a route may also take the key in its own first statement, after its checks
+(:func:`claim_statement`, :attr:`IdempotencyGuard.may_claim_later`: when that did not take it,
+or the checks failed, it calls :meth:`IdempotencyGuard.begin`, which replays an answered
+attempt), and store the response in the same statement as its change
+(:meth:`IdempotencyGuard.completion`, :func:`completion_statement`). The service-requests
+submission does both: its hottest write.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -153,6 +161,34 @@ def _statements_for(table: Table, dialect: str) -> _Statements:
     return statements
 
 
+def claim_statement(table: Table) -> PgInsert:
+    """PostgreSQL: the ``INSERT ... ON CONFLICT DO NOTHING RETURNING key`` that takes a key
+    (parameters: :meth:`IdempotencyGuard.claim_params`). A caller may put it in its own first
+    statement as a data-modifying CTE (see :attr:`IdempotencyGuard.may_claim_later`)."""
+    statement = _statements_for(table, "postgresql").insert
+    assert isinstance(statement, PgInsert)
+    return statement
+
+
+def completion_statement(table: Table) -> Update:
+    """The ``UPDATE`` that stores a response on its key row (parameters: :class:`Completion`).
+
+    The same for every dialect. A caller may make it the main statement of its own write (its
+    inserts as data-modifying CTEs on PostgreSQL), so that the change and the stored response
+    take one round trip; it is built once, so the combined statement can be too.
+    """
+    return _statements_for(table, "postgresql").complete
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The response of a guarded call, ready to store: the bytes to answer with, and the
+    parameters of :func:`completion_statement`."""
+
+    content: bytes
+    params: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class StoredResponse:
     status: int
@@ -191,6 +227,10 @@ class IdempotencyGuard:
         dialect = session.bind.dialect.name if session.bind else "sqlite"
         self._sql = _statements_for(table, dialect)
         self._key = {"w_subject": subject, "w_key": key}
+        # PostgreSQL: the caller may take the key in its own first statement, after its checks
+        # (:func:`claim_statement`), and call :meth:`begin` only when that did not take it.
+        # SQLite must write first (see :meth:`begin`), so it takes the key before any read.
+        self.may_claim_later = dialect == "postgresql"
 
     async def begin(self) -> StoredResponse | None:
         """The stored response to replay, or ``None`` when this call does the work (key taken).
@@ -213,15 +253,31 @@ class IdempotencyGuard:
 
     async def complete(self, status: int, body: Any) -> bytes:
         """Store the response on the key row (same transaction as the change); its bytes."""
+        done = self.completion(status, body)
+        await self.session.exec(self._sql.complete, params=done.params)
+        return done.content
+
+    def completion(self, status: int, body: Any) -> Completion:
+        """The response, for a caller that stores it itself (see :func:`completion_statement`)
+        in the same transaction as the change, instead of calling :meth:`complete`."""
         content = orjson.dumps(body)
         params = {**self._key, "response_status": status, "response_body": content.decode()}
-        await self.session.exec(self._sql.complete, params=params)
-        return content
+        return Completion(content, params)
 
     async def _load(self) -> Any:
         connection = await self.session.connection()
         result = await connection.execute(self._sql.load, self._key)
         return result.first()
+
+    def claim_params(self) -> dict[str, Any]:
+        """The parameters of :func:`claim_statement` for this call's key."""
+        return {
+            **self._key,
+            "endpoint": self.endpoint,
+            "body_hash": self.hash,
+            "created_at": self.now,
+            "expires_at": self.now + KEY_TTL,
+        }
 
     async def _insert(self) -> bool:
         """Takes the key: ``INSERT ... ON CONFLICT DO NOTHING``, one statement, no savepoint.
@@ -229,13 +285,7 @@ class IdempotencyGuard:
         A concurrent holder of the key makes PostgreSQL wait for its transaction: if it
         commits, nothing is inserted here (we replay it); if it rolls back, we insert.
         """
-        params = {
-            **self._key,
-            "endpoint": self.endpoint,
-            "body_hash": self.hash,
-            "created_at": self.now,
-            "expires_at": self.now + KEY_TTL,
-        }
+        params = self.claim_params()
         result = await self.session.exec(self._sql.insert, params=params)  # type: ignore[call-overload]
         return result.first() is not None
 

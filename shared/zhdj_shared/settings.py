@@ -7,10 +7,11 @@ with its own prefix (``ZHDJ_REGISTRY_DATABASE_URL``, ``ZHDJ_REGISTRY_PORT``...).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -43,6 +44,19 @@ class PlatformSettings(BaseSettings):
         return self.jwks_url or f"{self.gateway_url.rstrip('/')}/.well-known/jwks.json"
 
 
+class StartupWork(StrEnum):
+    """What a process does when its app starts; ``zhdj_shared.serve`` decides it per process.
+
+    The one-time work is the migrations (when ``migrate_on_start``) and the part's setup hooks
+    (demo data, the gateway's administrator, clients and signing key): it changes the shared
+    database, so with several worker processes it runs once, in their parent, before they start.
+    """
+
+    ALL = "all"  # one process: the one-time work, then the per-process start and serving
+    SETUP_ONLY = "setup"  # the parent of several workers: the one-time work, no serving
+    SERVE_ONLY = "serve"  # one of several workers: its parent did the one-time work
+
+
 class ServiceSettings(BaseSettings):
     """Settings of one service; subclasses set ``env_prefix`` (``ZHDJ_REGISTRY_`` ...)."""
 
@@ -52,6 +66,9 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     host: str = "127.0.0.1"
     port: int = 8001
+    # Worker processes serving the one socket (uvicorn's multiprocess supervisor); 1: the
+    # process serves itself. In Kubernetes keep 1 and scale replicas instead.
+    workers: int = Field(default=1, ge=1, le=64)
     database_url: str | None = None
     # Migrations at start: on in the embedded default, off when a Kubernetes Job runs them.
     migrate_on_start: bool = True
@@ -60,6 +77,18 @@ class ServiceSettings(BaseSettings):
     client_id: str | None = None
     client_secret: str | None = None
     platform: PlatformSettings = Field(default_factory=PlatformSettings)
+    # Not a variable: set by ``zhdj_shared.serve`` on the copies it gives each process.
+    _startup_work: StartupWork = PrivateAttr(default=StartupWork.ALL)
+
+    @property
+    def startup_work(self) -> StartupWork:
+        return self._startup_work
+
+    def for_startup(self, work: StartupWork) -> Self:
+        """A copy of these settings for a process that does ``work`` when it starts."""
+        copy = self.model_copy()
+        copy._startup_work = work
+        return copy
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> ServiceSettings:

@@ -107,10 +107,24 @@ async def test_deadline_endpoint_says_its_basis(requests_app: RequestsApp) -> No
         "due_on": "2026-02-28",
         "calendar_basis": "announced",
     }
+    # Into 2027, not announced: 元旦 (Friday 1-1) is a day off all the same.
     response = await app.client.get(
         "/api/service-requests/calendar/deadline",
         params={"start": "2026-12-30", "days": 3},
         headers=app.resident(),
     )
+    assert response.json() == {
+        "start": "2026-12-30",
+        "working_days": 3,
+        "due_on": "2027-01-05",
+        "calendar_basis": "statutory_only",
+    }
+    # Beyond the known years: weekends only, and said so.
+    response = await app.client.get(
+        "/api/service-requests/calendar/deadline",
+        params={"start": "2027-12-30", "days": 2},
+        headers=app.resident(),
+    )
     assert response.json()["calendar_basis"] == "weekends_only"
-    assert add_working_days(date(2026, 12, 30), 3)[0].isoformat() == response.json()["due_on"]
+    assert response.json()["due_on"] == "2028-01-03"
+    assert add_working_days(date(2027, 12, 30), 2)[0].isoformat() == "2028-01-03"

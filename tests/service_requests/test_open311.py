@@ -24,14 +24,18 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from georeport import GeoReport
+from sqlmodel import col, update
 from standardwebhooks import Webhook
 
 from tests.support.databases import IsolatedDatabase, isolated, migrated_url
 from tests.support.tokens import TestKeys
 from zhdj_service_requests.app import MIGRATIONS_DIR, create_app
 from zhdj_service_requests.demo import load_demo
+from zhdj_service_requests.models import ServiceRequest
+from zhdj_service_requests.services.open311 import basis_notice
 from zhdj_service_requests.services.webhook_delivery import deliver_due
 from zhdj_service_requests.settings import ServiceRequestsSettings
+from zhdj_service_requests.workdays import CalendarBasis
 from zhdj_shared.db import Database, get_session
 from zhdj_shared.registry_client import RegistryClient
 
@@ -413,3 +417,38 @@ async def test_an_open311_post_reaches_the_partners_webhook(open311: Open311) ->
     event = orjson.loads(body)
     assert event["type"] == "request.submitted"
     assert event["data"]["request"]["number"] == number
+
+
+@pytest.mark.parametrize(
+    ("basis", "notice"),
+    [
+        ("announced", None),
+        ("statutory_only", "办结期限按法定节假日推算，调休安排公布后可能调整"),
+        ("weekends_only", "办结期限仅按周末推算，节假日安排公布后可能调整"),
+    ],
+)
+async def test_a_deadline_not_on_an_announced_calendar_is_said_in_the_notice(
+    open311: Open311, basis: str, notice: str | None
+) -> None:
+    """GeoReport v2 has no field for ``calendar_basis``: its ``service_notice`` carries it."""
+    partner = open311.as_partner()
+    fields = {
+        "service_code": ITEM,
+        "description": "楼道灯不亮",
+        "attribute[community_id]": COMMUNITY,
+    }
+    [created] = (
+        await open311.client.post(f"{BASE}/requests.json", data=fields, headers=partner)
+    ).json()
+    number = created["service_request_id"]
+    async with open311.db.session() as session:
+        await session.exec(
+            update(ServiceRequest)
+            .where(col(ServiceRequest.number) == number)
+            .values(calendar_basis=basis)
+        )
+        await session.commit()
+
+    [read] = (await open311.client.get(f"{BASE}/requests/{number}.json")).json()
+    assert read["service_notice"] == notice
+    assert basis_notice(CalendarBasis(basis)) == notice

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import asyncpg
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
 from sqlalchemy.exc import StatementError
 
-from tests.support.databases import fresh_postgres_database, isolated
+from tests.support.databases import PG_ADMIN_DSN, fresh_postgres_database, isolated
 from zhdj_shared.db import Database, UTCDateTime
 
 metadata = MetaData()
@@ -82,3 +84,34 @@ async def test_chinese_text_round_trips(database: Database) -> None:
     async with database.engine.connect() as connection:
         name = (await connection.execute(select(things.c.name))).scalar_one()
     assert name == "中共示范市委员会·党建联合体"
+
+
+async def test_a_pooled_connection_the_server_closed_is_replaced_at_checkout(
+    backend: str,
+) -> None:
+    """PostgreSQL restarted (here: the pooled connection's backend terminated): the next unit of
+    work gets a new connection instead of an error (the pool checks asyncpg's closed flag at
+    checkout instead of pinging every connection)."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's pooled connections")
+    db = Database(await fresh_postgres_database("zhdj_test_shared_db_closed"))
+    try:
+        async with db.engine.connect() as connection:
+            first = (await connection.exec_driver_sql("SELECT pg_backend_pid()")).scalar_one()
+            raw = (await connection.get_raw_connection()).driver_connection
+        closed = asyncio.Event()
+        raw.add_termination_listener(lambda _connection: closed.set())
+        assert db.engine.pool.checkedin() == 1  # back in the pool, idle
+        admin = await asyncpg.connect(PG_ADMIN_DSN)  # not from the pool: that is the victim
+        try:
+            await admin.execute("SELECT pg_terminate_backend($1)", first)
+        finally:
+            await admin.close()
+        await asyncio.wait_for(closed.wait(), 30)  # asyncpg sees the socket close while idle
+        assert raw.is_closed()
+
+        async for session in db.unit_of_work():
+            second = (await session.exec(text("SELECT pg_backend_pid()"))).scalar_one()
+        assert second != first
+    finally:
+        await db.dispose()

@@ -34,7 +34,6 @@ from zhdj_gateway.edge.body import (
 )
 from zhdj_gateway.edge.cors import Cors, is_preflight
 from zhdj_gateway.edge.headers import Header, RequestHead, upstream_request_headers
-from zhdj_gateway.edge.lifespan import ChildLifespan
 from zhdj_gateway.edge.openapi import DOCS_HTML, Document, OpenApiAggregator
 from zhdj_gateway.edge.problems import retry_after, send_problem
 from zhdj_gateway.edge.proxy import ReverseProxy, RouteLabel, Upstream, new_session, upstream_table
@@ -49,6 +48,7 @@ from zhdj_shared.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from zhdj_shared.lifespan import ChildLifespan
 from zhdj_shared.observability import Metrics, new_request_id
 from zhdj_shared.security.authz import Principal
 from zhdj_shared.security.scopes import Role

@@ -103,7 +103,7 @@ def create_identity_app(
         migrations_dir=MIGRATIONS_DIR,
         database=db,
         token_verifier=_verifier(settings, key_store),
-        on_startup=[bootstrap],
+        on_setup=[bootstrap],  # keys are read from the database: nothing per process
         on_shutdown=[close],
         extra_readiness=readiness,
     )

@@ -58,7 +58,8 @@ def create_app(
         migrations_dir=MIGRATIONS_DIR,
         database=database,
         token_verifier=token_verifier,
-        on_startup=[*([_load_demo] if settings.load_demo_data else []), start_purge],
+        on_setup=[_load_demo] if settings.load_demo_data else [],
+        on_startup=[start_purge],
         on_shutdown=[stop_purge, _close_registry],
     )
     app.state.registry = registry_client

@@ -3,7 +3,8 @@ URL carries its own capability, an HMAC of the organization id under the service
 
 The link reveals only that organization's planned activities (titles, times, places). The key
 is ``ZHDJ_ACTIVITY_CALENDAR_SECRET``, else the service's client secret (generated once per
-install), else a random key per process (links then stop working at restart). Rotating the key
+install), else a random key drawn with the settings, once per start and shared by its worker
+processes (links then stop working at restart). Rotating the key
 revokes every link.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 
 from zhdj_activity.settings import ActivitySettings
 
@@ -21,7 +21,7 @@ def feed_key(settings: ActivitySettings) -> bytes:
     secret = settings.calendar_secret or settings.client_secret
     if secret:
         return hashlib.sha256(b"zhdj-activity-calendar:" + secret.encode()).digest()
-    return secrets.token_bytes(32)
+    return settings.random_calendar_key  # links then last until the next start
 
 
 def feed_token(key: bytes, org_id: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+
+from pydantic import PrivateAttr
 from pydantic_settings import SettingsConfigDict
 
 from zhdj_shared.settings import ServiceSettings
@@ -20,6 +23,13 @@ class ActivitySettings(ServiceSettings):
     checkin_code_minutes: int = 10
     # Key of calendar subscription links (see feeds.py); defaults to the client secret.
     calendar_secret: str | None = None
+    # The key when neither secret is set: random, drawn once with these settings, so that every
+    # worker process of one start (each gets a copy of them) signs and accepts the same links.
+    _random_calendar_key: bytes = PrivateAttr(default_factory=lambda: secrets.token_bytes(32))
+
+    @property
+    def random_calendar_key(self) -> bytes:
+        return self._random_calendar_key
 
     def resolved_storage_url(self) -> str:
         if self.storage_url:

@@ -42,5 +42,5 @@ def create_app(
         migrations_dir=MIGRATIONS_DIR,
         database=database,
         token_verifier=token_verifier,
-        on_startup=[_load_demo] if settings.load_demo_data else [],
+        on_setup=[_load_demo] if settings.load_demo_data else [],
     )

@@ -61,9 +61,9 @@ def create_app(
 ) -> FastAPI:
     """The service-requests app; tests pass their own database, verifier, registry and store."""
     settings = settings or ServiceRequestsSettings()
-    startup: list[StartupHook] = [_load_demo] if settings.load_demo_data else []
-    startup.append(_start_escalation)
-    startup.append(start_webhook_worker)
+    # Demo data once per start; the escalation sweep and the webhook worker in every serving
+    # process (both claim their rows with SKIP LOCKED, so several processes share the work).
+    setup: list[StartupHook] = [_load_demo] if settings.load_demo_data else []
     app = create_service_app(
         title="Service requests 群众诉求",
         description="The service catalog (departments, items, procedures) and residents' "
@@ -74,7 +74,8 @@ def create_app(
         migrations_dir=MIGRATIONS_DIR,
         database=database,
         token_verifier=token_verifier,
-        on_startup=startup,
+        on_setup=setup,
+        on_startup=[_start_escalation, start_webhook_worker],
         on_shutdown=[stop_webhook_worker, _stop],
     )
     app.state.registry = registry or RegistryClient.from_settings(settings)

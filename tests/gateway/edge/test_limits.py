@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
 from tests.gateway.edge.conftest import VALID_API_KEY, EdgeFactory, UpstreamControl, free_port
 from tests.support.tokens import TestKeys
+from zhdj_gateway.app import create_app
 from zhdj_gateway.edge import MemoryRateLimiter, RedisRateLimiter
+from zhdj_gateway.settings import GatewaySettings
+from zhdj_shared.settings import StartupWork
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -258,3 +262,32 @@ async def test_chunked_body_over_the_limit_is_413(make_edge: EdgeFactory) -> Non
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["status"] == 413
     assert allowed.json() == {"size": 400}
+
+
+@pytest.mark.parametrize(
+    ("workers", "redis_url", "work", "warned"),
+    [
+        (2, None, StartupWork.SETUP_ONLY, True),  # the parent says it, once
+        (2, None, StartupWork.SERVE_ONLY, False),  # not each worker again
+        (2, REDIS_URL, StartupWork.SETUP_ONLY, False),  # shared buckets: exact limits
+        (1, None, StartupWork.ALL, False),  # one process: exact limits
+    ],
+)
+def test_limits_counted_per_worker_are_said_at_start(
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    workers: int,
+    redis_url: str | None,
+    work: StartupWork,
+    warned: bool,
+) -> None:
+    if redis_url:
+        monkeypatch.setenv("ZHDJ_REDIS_URL", redis_url)  # the variable (the field has aliases)
+    settings = GatewaySettings(
+        workers=workers,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'identity.db'}",
+    ).for_startup(work)
+    with caplog.at_level(logging.WARNING, logger="zhdj.gateway"):
+        create_app(settings)
+    assert ("counted per worker process" in caplog.text) is warned

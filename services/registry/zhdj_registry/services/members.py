@@ -5,8 +5,8 @@ their home organization or an organization above it, to the platform's own servi
 credentials, role ``service``), and to the member themself (token ``sub`` equal to the member's
 ``user_id``). Everyone else gets 403: residents, and party members, whose tokens also name an
 organization (their own) but who do not keep its rolls. Personal data (phone, ID number,
-address; birth date and user id withheld) is masked unless the caller manages the member (org staff acting for the home organization or
-above, or an admin) or is the member.
+address; birth date and user id withheld) is masked unless the caller manages the member (org
+staff acting for the home organization or above, or an admin) or is the member.
 
 Writing: staff managing the home organization create, change and record the leaving of a
 member; staff managing an organization appoint to and end its positions; a transfer needs

@@ -11,7 +11,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, null, or_, text
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Insert,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    null,
+    or_,
+    text,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import col, select
@@ -19,6 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from zhdj_service_requests.models import (
+    IDEMPOTENCY_KEYS,
     RequestAttachment,
     RequestCounter,
     RequestEvent,
@@ -26,6 +40,7 @@ from zhdj_service_requests.models import (
     WebhookSubscription,
 )
 from zhdj_shared.errors import FieldError, Unprocessable
+from zhdj_shared.idempotency import Completion, claim_statement, completion_statement
 from zhdj_shared.pagination import build_page, decode_cursor
 
 # PostgreSQL only (migration 0002_requests): the numbers' suffixes.
@@ -82,16 +97,61 @@ class RequestRepository:
         """One Core ``INSERT`` of a timeline line (every column given)."""
         await self.session.exec(_INSERT_EVENT, params=values)
 
-    async def number_and_duplicate(self, day: str, duplicate: DuplicateQuery | None) -> Numbered:
+    async def insert_submission(
+        self,
+        request: dict[str, Any],
+        event: dict[str, Any],
+        completion: Completion | None = None,
+    ) -> None:
+        """A new request, its first timeline line and, for a call with an ``Idempotency-Key``,
+        the response stored on the key row (``completion``): every column given.
+
+        PostgreSQL: one statement, one round trip (the inserts are data-modifying CTEs of the
+        key's ``UPDATE``, or of the timeline's ``INSERT``; the timeline line's foreign key is
+        checked at the end of the statement, when the request exists). SQLite, which has no
+        data-modifying CTEs: one statement each.
+        """
+        connection = await self.session.connection()
+        if connection.dialect.name != "postgresql":
+            await connection.execute(_INSERT_REQUEST, request)
+            await connection.execute(_INSERT_EVENT, event)
+            if completion is not None:
+                await connection.execute(_COMPLETE_KEY, completion.params)
+            return
+        params = {f"r_{k}": v for k, v in request.items()}
+        params.update({f"e_{k}": v for k, v in event.items()})
+        if completion is None:
+            await connection.execute(_SUBMISSION, params)
+        else:
+            params.update(completion.params)
+            await connection.execute(_SUBMISSION_WITH_KEY, params)
+
+    async def number_and_duplicate(
+        self, day: str, duplicate: DuplicateQuery | None, claim: dict[str, Any] | None = None
+    ) -> Numbered:
         """The next number of ``day``, the answer of the duplicate query and whether any webhook
         subscription is active: one round trip on PostgreSQL (see :meth:`next_number`,
-        :meth:`open_nearby`); SQLite does not tell the last (``None``)."""
+        :meth:`open_nearby`); SQLite does not tell the last (``None``).
+
+        ``claim`` (PostgreSQL only): the parameters of ``zhdj_shared.idempotency``'s
+        ``claim_statement``, which takes the call's ``Idempotency-Key`` in the same statement
+        (``Numbered.claimed``: whether it did; a concurrent holder of the key makes it wait).
+        """
         dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
         if dialect == "postgresql":
-            statement = _NUMBERED[duplicate.kind if duplicate is not None else None]
-            params = duplicate.params if duplicate is not None else None
-            row = (await self.session.exec(statement, params=params)).one()
-            return Numbered(int(row[0]), row[1], bool(row[2]))
+            kind = duplicate.kind if duplicate is not None else None
+            params = dict(duplicate.params) if duplicate is not None else {}
+            statement = _NUMBERED[kind]
+            if claim is not None:
+                statement = _NUMBERED_CLAIMING[kind]
+                params.update(claim)
+            # Through the connection: a Core select, no ORM statement processing.
+            connection = await self.session.connection()
+            row = (await connection.execute(statement, params)).one()
+            claimed = bool(row[3]) if claim is not None else None
+            return Numbered(int(row[0]), row[1], bool(row[2]), claimed)
+        if claim is not None:
+            raise ValueError("SQLite takes the Idempotency-Key before any read (guard.begin)")
         number = await self.next_number(day)
         found = None if duplicate is None else await self._duplicate(duplicate)
         return Numbered(number, found, None)
@@ -199,6 +259,26 @@ class RequestRepository:
 
 _INSERT_REQUEST = insert(ServiceRequest.__table__)  # type: ignore[attr-defined]
 _INSERT_EVENT = insert(RequestEvent.__table__)  # type: ignore[attr-defined]
+_COMPLETE_KEY = completion_statement(IDEMPOTENCY_KEYS)
+
+
+def _insert_all_columns(table: Table, prefix: str) -> Insert:
+    """``INSERT`` of every column of ``table``, bound as ``<prefix><column>`` (so that two
+    tables' columns can be bound in one statement)."""
+    return insert(table).values(
+        {c.name: bindparam(f"{prefix}{c.name}", type_=c.type) for c in table.columns}
+    )
+
+
+def _submission_statements() -> tuple[Executable, Executable]:
+    """PostgreSQL, built once: the request and its first timeline line, and the same with the
+    idempotent response stored on the key row (see ``insert_submission``)."""
+    request = _insert_all_columns(ServiceRequest.__table__, "r_").cte("new_request")  # type: ignore[attr-defined]
+    event = _insert_all_columns(RequestEvent.__table__, "e_")  # type: ignore[attr-defined]
+    return event.add_cte(request), _COMPLETE_KEY.add_cte(request, event.cte("new_event"))
+
+
+_SUBMISSION, _SUBMISSION_WITH_KEY = _submission_statements()
 
 
 @dataclass(frozen=True)
@@ -270,6 +350,12 @@ _NUMBERED: dict[str | None, Any] = {
     )
     for kind, query in [*_DUPLICATE.items(), (None, None)]
 }
+# The same, taking the Idempotency-Key too (a data-modifying CTE; its RETURNING says whether).
+_CLAIM = claim_statement(IDEMPOTENCY_KEYS).cte("claimed")
+_NUMBERED_CLAIMING: dict[str | None, Any] = {
+    kind: statement.add_columns(exists().select_from(_CLAIM)).add_cte(_CLAIM)
+    for kind, statement in _NUMBERED.items()
+}
 
 
 # setval(..., is_called true): the next nextval answers the larger of the two, plus one.
@@ -290,6 +376,8 @@ class Numbered(NamedTuple):
     # Whether a webhook subscription is active (``None``: not asked): when none is, the
     # outbox need not read them again in this transaction.
     subscribed: bool | None
+    # Whether the statement took the Idempotency-Key it was given (``None``: none given).
+    claimed: bool | None = None
 
 
 def request_row(values: dict[str, Any]) -> ServiceRequest:

@@ -4,7 +4,7 @@ one request with its timeline, workflow moves, extensions, duplicates and photos
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response, status
@@ -31,10 +31,11 @@ from zhdj_service_requests.schemas.requests import (
 )
 from zhdj_service_requests.services import access
 from zhdj_service_requests.services.attachments import AttachmentService
+from zhdj_service_requests.services.requests import NewRequest
 from zhdj_service_requests.workflow import Action, Status
 from zhdj_shared.clock import today_in_china
-from zhdj_shared.errors import problem_responses
-from zhdj_shared.idempotency import IdempotencyGuard, IdempotencyKeyHeader
+from zhdj_shared.errors import Problem, problem_responses
+from zhdj_shared.idempotency import IdempotencyGuard, IdempotencyKeyHeader, StoredResponse
 from zhdj_shared.pagination import Page
 from zhdj_shared.security.authz import Principal
 
@@ -54,36 +55,64 @@ async def _created(
     principal: Principal,
     key: str | None,
     body: BaseModel,
-    create: Callable[[], Awaitable[ServiceRequest]],
+    prepare: Callable[[dict[str, Any] | None], Awaitable[NewRequest]],
 ) -> Response:
-    """201 with the request; with an ``Idempotency-Key``, at most one request per key."""
-    guard: IdempotencyGuard | None = None
-    if key is not None:
-        guard = IdempotencyGuard(
-            service.session,
-            IDEMPOTENCY_KEYS,
-            subject=principal.subject,
-            key=key,
-            endpoint=f"POST {http.url.path}",
-            body=body.model_dump(mode="json"),
-        )
+    """201 with the request; with an ``Idempotency-Key``, at most one request per key.
+
+    The answer is made from the prepared row before it is written, so that the request, its
+    timeline line and the answer stored on the key are written together (one statement on
+    PostgreSQL, see ``RequestService.store``). On PostgreSQL the key is taken by the same
+    statement as the number (``prepare(claim)``), after the checks: a retry whose checks now
+    fail, or whose key is already taken, gets the stored answer all the same (``begin``).
+    """
+    if key is None:
+        new = await prepare(None)
+        return await _store(service, principal, new, None)
+    guard = IdempotencyGuard(
+        service.session,
+        IDEMPOTENCY_KEYS,
+        subject=principal.subject,
+        key=key,
+        endpoint=f"POST {http.url.path}",
+        body=body.model_dump(mode="json"),
+    )
+    if not guard.may_claim_later:
         stored = await guard.begin()
         if stored is not None:
-            request_id = orjson.loads(stored.body).get("id")
-            return stored.to_response({"Location": f"{PREFIX}/{request_id}"})
-    row = await create()
-    payload = read(principal, row).model_dump(mode="json")
-    content = (
-        await guard.complete(status.HTTP_201_CREATED, payload)
-        if guard is not None
-        else orjson.dumps(payload)
-    )
+            return _replayed(stored)
+        return await _store(service, principal, await prepare(None), guard)
+    try:
+        new = await prepare(guard.claim_params())
+    except Problem:
+        # This call's checks failed: a first attempt that passed them was answered already?
+        stored = await guard.begin()
+        if stored is not None:
+            return _replayed(stored)
+        raise
+    if not new.claimed:  # taken: by an earlier attempt (replay) or an expired key (ours now)
+        stored = await guard.begin()
+        if stored is not None:
+            return _replayed(stored)
+    return await _store(service, principal, new, guard)
+
+
+async def _store(
+    service: Requests, principal: Principal, new: NewRequest, guard: IdempotencyGuard | None
+) -> Response:
+    payload = read(principal, new.row).model_dump(mode="json")
+    completion = guard.completion(status.HTTP_201_CREATED, payload) if guard else None
+    await service.store(new, completion)
     return Response(
-        content=content,
+        content=completion.content if completion else orjson.dumps(payload),
         status_code=status.HTTP_201_CREATED,
         media_type="application/json",
-        headers={"Location": f"{PREFIX}/{row.id}"},
+        headers={"Location": f"{PREFIX}/{new.row.id}"},
     )
+
+
+def _replayed(stored: StoredResponse) -> Response:
+    request_id = orjson.loads(stored.body).get("id")
+    return stored.to_response({"Location": f"{PREFIX}/{request_id}"})
 
 
 @router.post(
@@ -101,7 +130,12 @@ async def submit(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     return await _created(
-        http, service, principal, idempotency_key, body, lambda: service.submit(principal, body)
+        http,
+        service,
+        principal,
+        idempotency_key,
+        body,
+        lambda claim: service.prepare_submit(principal, body, claim=claim),
     )
 
 
@@ -120,7 +154,12 @@ async def one_click(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     return await _created(
-        http, service, principal, idempotency_key, body, lambda: service.one_click(principal, body)
+        http,
+        service,
+        principal,
+        idempotency_key,
+        body,
+        lambda claim: service.prepare_one_click(principal, body, claim=claim),
     )
 
 

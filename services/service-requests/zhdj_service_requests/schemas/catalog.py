@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from zhdj_service_requests.models import Category, Department, ServiceItem
-from zhdj_service_requests.workdays import CalendarBasis
+from zhdj_service_requests.workdays import CALENDAR_BASIS_DESCRIPTION, CalendarBasis
 
 HANDLER_KIND_LABELS = {"community": "社区", "street": "街道", "department": "职能部门"}
 
@@ -81,6 +81,4 @@ class DeadlineRead(BaseModel):
     start: date
     working_days: int
     due_on: date
-    calendar_basis: CalendarBasis = Field(
-        description="announced: the year's official holidays; weekends_only: not announced yet"
-    )
+    calendar_basis: CalendarBasis = Field(description=CALENDAR_BASIS_DESCRIPTION)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from zhdj_service_requests.models import RequestEvent, ServiceRequest
-from zhdj_service_requests.workdays import CalendarBasis
+from zhdj_service_requests.workdays import CALENDAR_BASIS_DESCRIPTION, CalendarBasis
 from zhdj_service_requests.workflow import (
     ACTION_LABELS,
     STATUS_LABELS,
@@ -174,7 +174,7 @@ class RequestRead(BaseModel):
     suggested_team_ids: list[str]
     respond_due_on: date
     resolve_due_on: date
-    calendar_basis: CalendarBasis
+    calendar_basis: CalendarBasis = Field(description=CALENDAR_BASIS_DESCRIPTION)
     overdue: bool
     escalation_level: int = Field(description="0 none, 1 催办, 2 督办 yellow, 3 督办 red")
     extension_days_requested: int | None

@@ -5,7 +5,10 @@
   (its definition lists the attributes below).
 * A request's ``service_request_id`` is its public number (``SR20261127-000123``); its status is
   ``open`` while the workflow is not final, else ``closed``; ``expected_datetime`` is the end of
-  the resolution deadline's day (Asia/Shanghai) while it is open.
+  the resolution deadline's day (Asia/Shanghai) while it is open, in working days of the
+  request's ``calendar_basis``. GeoReport v2 has no field for that basis: when it is not
+  ``announced`` (a deadline in a year whose 调休 are not published), ``service_notice`` says so
+  (:func:`basis_notice`), on the request and in the answer to its posting.
 * Who sees what: everyone (no token; Open311 clients read without a key) gets the public view:
   service, status, dates, agency, never text or place. A caller who may read the request through
   the API (``services/access.py``: a third party its own submissions, staff their subtree) also
@@ -31,6 +34,7 @@ from zhdj_service_requests.repositories.open311 import ItemRow, Open311Filters, 
 from zhdj_service_requests.schemas.requests import Channel, Location, RequestCreate
 from zhdj_service_requests.services import access
 from zhdj_service_requests.services.requests import submit_request
+from zhdj_service_requests.workdays import CalendarBasis
 from zhdj_service_requests.workflow import FINAL, STATUS_LABELS, Status
 from zhdj_shared.clock import CHINA_TZ
 from zhdj_shared.db import utcnow
@@ -142,7 +146,7 @@ def request_of(
         "service_code": row.item_id,
         "description": scrub(row.description) if full else None,
         "agency_responsible": item_row[2] if item_row else None,
-        "service_notice": None,
+        "service_notice": basis_notice(CalendarBasis(row.calendar_basis)) if is_open else None,
         "requested_datetime": china_iso(row.created_at),
         "updated_datetime": china_iso(row.updated_at),
         "expected_datetime": china_iso(expected) if is_open else None,
@@ -269,6 +273,9 @@ class Open311Service:
             self.session, self.registry, principal, body, channel=Channel.OPEN311
         )
         notice = f"已提交，编号 {row.number}；预计 {row.resolve_due_on.isoformat()} 前办结"
+        caveat = basis_notice(CalendarBasis(row.calendar_basis))
+        if caveat:
+            notice += f"（{caveat}）"
         return [
             {
                 "service_request_id": row.number,
@@ -347,3 +354,14 @@ def _first_error(exc: ValueError) -> str:
         where = ".".join(str(p) for p in first.get("loc", ()))
         return f"{where}: {first.get('msg', 'invalid')}"
     return str(exc)
+
+
+BASIS_NOTICES = {
+    CalendarBasis.STATUTORY_ONLY: "办结期限按法定节假日推算，调休安排公布后可能调整",
+    CalendarBasis.WEEKENDS_ONLY: "办结期限仅按周末推算，节假日安排公布后可能调整",
+}
+
+
+def basis_notice(basis: CalendarBasis) -> str | None:
+    """What an Open311 client is told about a deadline not on an announced calendar."""
+    return BASIS_NOTICES.get(basis)

@@ -39,7 +39,7 @@ from zhdj_service_requests.schemas.requests import (
 )
 from zhdj_service_requests.services import access
 from zhdj_service_requests.services.outbox import record_event
-from zhdj_service_requests.workdays import CalendarBasis, add_working_days
+from zhdj_service_requests.workdays import CalendarBasis, add_working_days, weakest
 from zhdj_service_requests.workflow import (
     AWAITING_RESOLUTION,
     FINAL,
@@ -52,6 +52,7 @@ from zhdj_service_requests.workflow import (
 from zhdj_shared.clock import today_in_china
 from zhdj_shared.db import utcnow
 from zhdj_shared.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from zhdj_shared.idempotency import Completion
 from zhdj_shared.ids import new_id
 from zhdj_shared.pagination import PageParams
 from zhdj_shared.registry_client import RegistryClient
@@ -107,6 +108,34 @@ class RequestService:
     async def submit(
         self, principal: Principal, body: RequestCreate, *, channel: Channel | None = None
     ) -> ServiceRequest:
+        """Check, route, number and store a request (see :meth:`prepare_submit`)."""
+        return await self.store(await self.prepare_submit(principal, body, channel=channel))
+
+    async def one_click(self, principal: Principal, body: OneClickCreate) -> ServiceRequest:
+        """One tap: only a preset button and maybe a location; the rest comes from the registry."""
+        return await self.store(await self.prepare_one_click(principal, body))
+
+    async def store(self, new: NewRequest, completion: Completion | None = None) -> ServiceRequest:
+        """Write a prepared request, its first timeline line and (``completion``) the response
+        stored on its ``Idempotency-Key``: one statement on PostgreSQL; then the outbox event
+        when a webhook subscription is active. All in the caller's transaction."""
+        await self.requests.insert_submission(new.values, new.event, completion)
+        await self._outbox(new.row, new.event, subscribed=new.subscribed)
+        return new.row
+
+    async def prepare_submit(
+        self,
+        principal: Principal,
+        body: RequestCreate,
+        *,
+        channel: Channel | None = None,
+        claim: dict[str, Any] | None = None,
+    ) -> NewRequest:
+        """Everything but the writes: checks (422, 403), routing, deadlines, the number and the
+        duplicate hint. The row is final: its answer can be made before it is stored.
+
+        ``claim``: an ``Idempotency-Key`` to take along with the number (PostgreSQL; see
+        ``IdempotencyGuard.may_claim_later``); ``NewRequest.claimed`` says whether it was."""
         channel = channel or self._channel_of(principal)
         item = await self.catalog.item_facts(body.item_id)
         if item is None or not item.active:
@@ -122,10 +151,13 @@ class RequestService:
             description=body.description,
             resident=(resident_user_id, name, phone, body.address),
             location=(body.location.lat, body.location.lng) if body.location else None,
+            claim=claim,
         )
 
-    async def one_click(self, principal: Principal, body: OneClickCreate) -> ServiceRequest:
-        """One tap: only a preset button and maybe a location; the rest comes from the registry."""
+    async def prepare_one_click(
+        self, principal: Principal, body: OneClickCreate, *, claim: dict[str, Any] | None = None
+    ) -> NewRequest:
+        """A one-tap request, prepared like :meth:`prepare_submit`."""
         if not access.is_resident(principal):
             raise Forbidden("one-tap requests are made by residents")
         item = await self.catalog.item_by_preset(body.preset.value)
@@ -151,6 +183,7 @@ class RequestService:
             description=body.description or PRESET_TITLES[body.preset.value],
             resident=(principal.subject, principal.name, None, None),
             location=location,
+            claim=claim,
         )
 
     def _channel_of(self, principal: Principal) -> Channel:
@@ -211,9 +244,10 @@ class RequestService:
         description: str,
         resident: tuple[str | None, str | None, str | None, str | None],
         location: tuple[float, float] | None,
-    ) -> ServiceRequest:
-        """Numbers, routes and writes the request, its first timeline line and its outbox
-        event: Core inserts, no ORM unit of work (the returned row is not in the session)."""
+        claim: dict[str, Any] | None,
+    ) -> NewRequest:
+        """Numbers and routes the request and makes its row and first timeline line (written
+        by :meth:`store`: Core inserts, no ORM unit of work; the row is in no session)."""
         ancestry = await self.registry.ancestry(place.community_id)
         if ancestry is None:
             raise invalid("community_id", "unknown", f"no organization {place.community_id}")
@@ -222,11 +256,7 @@ class RequestService:
         today = today_in_china()
         respond_due, basis1 = add_working_days(today, item.respond_days)
         resolve_due, basis2 = add_working_days(today, item.resolve_days)
-        basis = (
-            CalendarBasis.WEEKENDS_ONLY
-            if CalendarBasis.WEEKENDS_ONLY in (basis1, basis2)
-            else basis1
-        )
+        basis = weakest(basis1, basis2)
         suggested: list[str] = []
         if item.volunteer_post_kind:
             # Teams of the whole street: a street's teams serve its communities too.
@@ -246,10 +276,10 @@ class RequestService:
             grid_id=place.grid_id,
             community_id=place.community_id,
         )
-        # One round trip on PostgreSQL: the number's sequence, the duplicate hint, and whether
-        # the outbox has any subscription to read.
-        seq, possible_duplicate, subscribed = await self.requests.number_and_duplicate(
-            today.strftime("%Y%m%d"), duplicate
+        # One round trip on PostgreSQL: the number's sequence, the duplicate hint, whether the
+        # outbox has any subscription to read and (``claim``) the Idempotency-Key taken.
+        seq, possible_duplicate, subscribed, claimed = await self.requests.number_and_duplicate(
+            today.strftime("%Y%m%d"), duplicate, claim
         )
         values: dict[str, Any] = {
             "id": new_id(),
@@ -293,19 +323,11 @@ class RequestService:
             "resolved_at": None,
             "closed_at": None,
         }
-        await self.requests.insert_request(values)
         row = request_row(values)
-        await self._event(
-            principal,
-            row,
-            "submit",
-            None,
-            Status.SUBMITTED,
-            None,
-            {"channel": channel.value},
-            subscribed=subscribed,
+        event = _event_values(
+            principal, row, "submit", None, Status.SUBMITTED, None, {"channel": channel.value}
         )
-        return row
+        return NewRequest(row, values, event, subscribed, claimed)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -508,8 +530,8 @@ class RequestService:
         data: dict[str, Any] = {"days": days}
         if approve:
             row.resolve_due_on, basis = add_working_days(row.resolve_due_on, days)
-            if basis == CalendarBasis.WEEKENDS_ONLY:
-                row.calendar_basis = basis.value
+            # The response deadline keeps its basis: the request's is the least certain one.
+            row.calendar_basis = weakest(CalendarBasis(row.calendar_basis), basis).value
             row.extensions_granted += 1
             row.escalation_level = (
                 0 if today_in_china() <= row.resolve_due_on else row.escalation_level
@@ -552,46 +574,70 @@ class RequestService:
         after: Status | None,
         note: str | None,
         data: dict[str, Any],
-        *,
-        subscribed: bool | None = None,
     ) -> None:
-        """The timeline line (a Core insert) and the outbox event, in the caller's transaction
-        (``subscribed``: see :func:`record_event`)."""
-        at = utcnow()
-        from_status = before.value if before else None
-        to_status = after.value if after else None
-        await self.requests.insert_event(
-            {
-                "id": new_id(),
-                "request_id": row.id,
-                "action": action,
-                "from_status": from_status,
-                "to_status": to_status,
-                "actor_subject": principal.subject if principal else "system",
-                "actor_name": principal.name if principal else "系统",
-                "actor_role": actor_role(principal) if principal else "system",
-                "note": note,
-                "data": data,
-                "at": at,
-            }
-        )
+        """The timeline line (a Core insert) and the outbox event, in the caller's transaction."""
+        event = _event_values(principal, row, action, before, after, note, data)
+        await self.requests.insert_event(event)
+        await self._outbox(row, event)
+
+    async def _outbox(
+        self, row: ServiceRequest, event: dict[str, Any], *, subscribed: bool | None = None
+    ) -> None:
+        """The webhook event of a timeline line (``subscribed``: see :func:`record_event`)."""
         await record_event(
             self.session,
-            event_type=f"request.{_event_name(action)}",
+            event_type=f"request.{_event_name(event['action'])}",
             request=row,
             subscribed=subscribed,
             # Built only when a subscription wants the event.
             payload=lambda: {
                 "request": public_view(row),
                 "transition": {
-                    "action": action,
-                    "from": from_status,
-                    "to": to_status,
-                    "at": at.isoformat(),
-                    "note": note,
+                    "action": event["action"],
+                    "from": event["from_status"],
+                    "to": event["to_status"],
+                    "at": event["at"].isoformat(),
+                    "note": event["note"],
                 },
             },
         )
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A submission checked, routed and numbered, not yet written (:meth:`RequestService.store`)."""
+
+    row: ServiceRequest  # what the request will be once stored
+    values: dict[str, Any]  # its columns
+    event: dict[str, Any]  # the columns of its first timeline line
+    subscribed: bool | None  # whether a webhook subscription is active (None: not asked)
+    # Whether preparing took the Idempotency-Key it was given (None: none given).
+    claimed: bool | None = None
+
+
+def _event_values(
+    principal: Principal | None,
+    row: ServiceRequest,
+    action: str,
+    before: Status | None,
+    after: Status | None,
+    note: str | None,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    """The columns of a timeline line."""
+    return {
+        "id": new_id(),
+        "request_id": row.id,
+        "action": action,
+        "from_status": before.value if before else None,
+        "to_status": after.value if after else None,
+        "actor_subject": principal.subject if principal else "system",
+        "actor_name": principal.name if principal else "系统",
+        "actor_role": actor_role(principal) if principal else "system",
+        "note": note,
+        "data": data,
+        "at": utcnow(),
+    }
 
 
 def _event_name(action: str) -> str:

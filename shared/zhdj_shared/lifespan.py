@@ -1,4 +1,8 @@
-"""Drive a wrapped ASGI app's lifespan (startup, later shutdown) from inside our own."""
+"""Drive an ASGI app's lifespan (startup, later shutdown) from outside a server.
+
+The gateway's edge runs its identity app's lifespan inside its own; ``zhdj_shared.serve`` runs
+an app's one-time start-up work in the parent of several workers, then shuts it down.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ class ChildLifespan:
         await self._inbox.put({"type": "lifespan.startup"})
         reply = await self._outbox.get()
         if reply["type"] == "lifespan.startup.failed":
-            raise LifespanError(reply.get("message") or "the identity app failed to start")
+            raise LifespanError(reply.get("message") or "the app failed to start")
         # lifespan.startup.complete, or the app does not speak lifespan at all (exited): go on.
 
     async def shutdown(self) -> None:
@@ -45,7 +49,7 @@ class ChildLifespan:
             reply = await self._outbox.get()
             await task
             if reply["type"] == "lifespan.shutdown.failed":
-                raise LifespanError(reply.get("message") or "the identity app failed to stop")
+                raise LifespanError(reply.get("message") or "the app failed to stop")
 
     async def _run(self, scope: dict[str, Any]) -> None:
         try:
