@@ -29,7 +29,9 @@ from zhdj_shared.settings import ServiceSettings
 # a short cache keeps authorization checks off the network for the common case.
 ANCESTRY_CACHE_SECONDS = 60.0
 ANCESTRY_CACHE_SIZE = 10_000
+# Batch reads (POST, at most 200 ids each; docs/decisions/0007-batch-reads.md).
 ORGANIZATION_LOOKUPS = "/api/registry/lookups/organizations"
+ALLIANCE_LOOKUPS = "/api/registry/lookups/alliances"
 
 
 class RegistryClient:

@@ -27,10 +27,10 @@ from tests.activity.test_compliance import ALLIANCE, _held, _history
 from tests.support.tokens import TestKeys
 from tests.support.upstreams import CountingTransport, registry_app, registry_upstream
 from zhdj_shared.db import Database
-from zhdj_shared.registry_client import ORGANIZATION_LOOKUPS
+from zhdj_shared.registry_client import ALLIANCE_LOOKUPS, ORGANIZATION_LOOKUPS
 
 BATCH = f"{BASE}/statistics/batch"
-LOOKUPS = "/api/registry/lookups/alliances"
+LOOKUPS = ALLIANCE_LOOKUPS
 PARK = "demo-a-park-xinhua"
 LIULIN = "demo-a-liulin-villages"  # led in 清河区
 DONGCHENG = "demo-d-dongcheng"

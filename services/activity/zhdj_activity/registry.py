@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from zhdj_shared.batch import chunks, unique
-from zhdj_shared.registry_client import RegistryClient, segment
+from zhdj_shared.registry_client import ALLIANCE_LOOKUPS, RegistryClient, segment
 
 PAGE = 200
 
@@ -144,9 +144,6 @@ class AllianceInfo:
     name: str
     lead_path: str  # the lead organization's path ("" when the registry lost it)
     members: list[MemberOrg]  # on the date asked, in the registry's member order
-
-
-ALLIANCE_LOOKUPS = "/api/registry/lookups/alliances"
 
 
 async def alliances_on(
