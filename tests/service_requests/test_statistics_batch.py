@@ -136,6 +136,8 @@ async def test_unknown_organizations_are_their_items_problem_as_the_single_422(
         ({}, "within"),
         ({"within": [], "from": "2026-02-30"}, "from"),
         ({"within": [], "until": "2026-01-01"}, "until"),
+        ({"within": [CHAOYANG], "to": "9999-12-31"}, "to"),
+        ({"within": [CHAOYANG], "from": "0001-01-01"}, "from"),
     ],
 )
 async def test_bad_bodies_are_422_naming_the_field(
@@ -186,3 +188,11 @@ async def test_the_registry_down_fails_the_whole_batch_with_503(
             assert_problem(single, 503)
     finally:
         await registry.aclose()
+
+
+async def test_days_out_of_range_are_422_in_the_single_read_too(requests_app: RequestsApp) -> None:
+    """9999-12-31 and 0001-01-01 overflowed into a 500 (found while testing the batch)."""
+    for params in ({"to": "9999-12-31"}, {"from": "0001-01-01"}):
+        response = await requests_app.client.get(STATS, params=params, headers=requests_app.admin())
+        problem = assert_problem(response, 422)
+        assert [e["field"] for e in problem["errors"]] == list(params)

@@ -20,7 +20,7 @@ from zhdj_service_requests.schemas.statistics import GroupBy, GroupStatistics, S
 from zhdj_service_requests.services.requests import RequestService, within_path
 from zhdj_shared.batch import unique
 from zhdj_shared.clock import CHINA_TZ
-from zhdj_shared.errors import Problem
+from zhdj_shared.errors import FieldError, Problem, Unprocessable
 from zhdj_shared.security.authz import Principal
 
 
@@ -57,8 +57,19 @@ async def statistics(
     )
 
 
+# Days a statistics range may name: the day after ``to`` and a China midnight in UTC must exist
+# (9999-12-31 overflowed into a 500; 0001-01-01 too).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def created_between(date_from: date | None, date_to: date | None) -> RequestFilters:
     """Requests submitted from ``date_from`` through ``date_to`` (China days, inclusive)."""
+    for field, day in (("from", date_from), ("to", date_to)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            message = f"between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}"
+            raise Unprocessable(
+                f"{field} is {message}", errors=[FieldError(field=field, message=message)]
+            )
     return RequestFilters(
         created_from=china_midnight(date_from) if date_from else None,
         created_to=china_midnight(date_to + timedelta(days=1)) if date_to else None,
