@@ -4,7 +4,9 @@
   before it expires;
 * explicit connect/read timeouts and an overall deadline per call;
 * retries (with backoff) only for idempotent methods and only on connection errors or 502/503/504,
-  so a POST is never sent twice;
+  so a POST is never sent twice, unless the caller says it is a read (``idempotent=True``: a
+  batch read sent as a POST because its ids do not fit a query string, see
+  docs/decisions/0008-batch-reads.md);
 * the current request id is passed on in ``X-Request-ID``.
 """
 
@@ -85,10 +87,17 @@ class ServiceClient:
     def forget_token(self) -> None:
         self._token = None
 
-    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One call with the platform's rules; raises :class:`ServiceUnavailable` when it fails."""
+    async def request(
+        self, method: str, path: str, *, idempotent: bool | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """One call with the platform's rules; raises :class:`ServiceUnavailable` when it fails.
+
+        ``idempotent`` overrides what the method says: ``True`` for a POST that only reads (sent
+        again on a connection error or a 502/503/504 like a GET), ``False`` never retries."""
         method = method.upper()
-        attempts = 1 + (self._retries if method in IDEMPOTENT_METHODS else 0)
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        attempts = 1 + (self._retries if idempotent else 0)
         try:
             async with asyncio.timeout(self._deadline):
                 return await self._attempt(method, path, attempts, **kwargs)
@@ -128,5 +137,6 @@ class ServiceClient:
     async def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return await self.request("GET", path, **kwargs)
 
-    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("POST", path, **kwargs)
+    async def post(self, path: str, *, idempotent: bool = False, **kwargs: Any) -> httpx.Response:
+        """A POST is sent once, unless ``idempotent=True`` (a read: safe to send again)."""
+        return await self.request("POST", path, idempotent=idempotent, **kwargs)

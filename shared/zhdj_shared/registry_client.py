@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 from fastapi import Depends, Request
 
+from zhdj_shared.batch import chunks, unique
 from zhdj_shared.client import ServiceClient
 from zhdj_shared.errors import ServiceUnavailable
 from zhdj_shared.security.scopes import Scope
@@ -28,6 +29,9 @@ from zhdj_shared.settings import ServiceSettings
 # a short cache keeps authorization checks off the network for the common case.
 ANCESTRY_CACHE_SECONDS = 60.0
 ANCESTRY_CACHE_SIZE = 10_000
+# Batch reads (POST, at most 200 ids each; docs/decisions/0008-batch-reads.md).
+ORGANIZATION_LOOKUPS = "/api/registry/lookups/organizations"
+ALLIANCE_LOOKUPS = "/api/registry/lookups/alliances"
 
 
 class RegistryClient:
@@ -72,6 +76,49 @@ class RegistryClient:
             raise ServiceUnavailable(f"registry answered {response.status_code} for {path}")
         return response.json()
 
+    async def post_json(self, path: str, body: dict[str, Any]) -> Any:
+        """A batch read (``POST``, retried like a GET: it changes nothing): its JSON, 503 when the
+        registry fails. Unknown ids are the answer's ``missing``, never a 404."""
+        response = await self._client.post(path, json=body, idempotent=True)
+        if response.status_code >= 400:
+            # Our own body refused (422) is a bug here, not the caller's: an outage for them too.
+            raise ServiceUnavailable(f"registry answered {response.status_code} for {path}")
+        return response.json()
+
+    async def organizations_by_id(self, org_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The registry records of many organizations (``POST /lookups/organizations``, one
+        call per 200); unknown ids are left out. Their ancestries are cached on the way."""
+        found: dict[str, dict[str, Any]] = {}
+        now = time.monotonic()
+        for chunk in chunks(unique(org_ids)):
+            body = await self.post_json(ORGANIZATION_LOOKUPS, {"ids": chunk})
+            for item in body["items"]:
+                found[str(item["id"])] = item
+                self._remember(str(item["id"]), [*map(str, item["ancestor_ids"]), item["id"]], now)
+        return found
+
+    async def ancestries(self, org_ids: list[str]) -> dict[str, list[str]]:
+        """Ids from the root down to each organization (cached; the uncached ones in one call
+        per 200); unknown organizations are left out."""
+        now = time.monotonic()
+        found: dict[str, list[str]] = {}
+        wanted: list[str] = []
+        for org_id in unique(org_ids):
+            cached = self._ancestry.get(org_id)
+            if cached is not None and cached[0] > now:
+                found[org_id] = cached[1]
+            else:
+                wanted.append(org_id)
+        if wanted:
+            for org_id, body in (await self.organizations_by_id(wanted)).items():
+                found[org_id] = [*map(str, body["ancestor_ids"]), org_id]
+        return found
+
+    def _remember(self, org_id: str, ids: list[str], now: float) -> None:
+        if len(self._ancestry) >= ANCESTRY_CACHE_SIZE:
+            self._ancestry.clear()
+        self._ancestry[org_id] = (now + self._cache_seconds, ids)
+
     async def ancestry(self, org_id: str) -> list[str] | None:
         """Ids from the root down to ``org_id`` itself; ``None`` for an unknown organization."""
         now = time.monotonic()
@@ -82,9 +129,7 @@ class RegistryClient:
         if body is None:
             return None
         ids = [str(i) for i in body["ancestor_ids"]]
-        if len(self._ancestry) >= ANCESTRY_CACHE_SIZE:
-            self._ancestry.clear()
-        self._ancestry[org_id] = (now + self._cache_seconds, ids)
+        self._remember(org_id, ids, now)
         return ids
 
     async def organization(self, org_id: str) -> dict[str, Any] | None:

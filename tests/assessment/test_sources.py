@@ -144,7 +144,7 @@ async def test_automatic_scores_keep_evidence_equal_to_the_sources_statistics(
     assert compliance["status"] in ("scored", "no_data")
     assert compliance["value"] == stats["compliance_rate"]
     evidence = compliance["evidence"]
-    assert (evidence["source"], evidence["path"]) == ("activity", "/api/activity/statistics")
+    assert (evidence["source"], evidence["path"]) == ("activity", "/api/activity/statistics/batch")
     assert evidence["params"] == {"period": str(YEAR), "alliance_id": HND}
     assert evidence["value"] == stats["compliance_rate"]
     assert evidence["read_at"]

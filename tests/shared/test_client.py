@@ -85,6 +85,32 @@ async def test_idempotent_calls_are_retried_and_posts_are_not() -> None:
     await client.aclose()
 
 
+async def test_a_post_marked_idempotent_is_retried_like_a_get() -> None:
+    """A batch read is a POST (docs/decisions/0007): with ``idempotent=True`` it is sent again
+    on a 503 like a GET; a plain POST stays single."""
+    app, calls, _ = make_upstream()
+    client = client_for(app, retries=2)
+    response = await client.post("/flaky", json={"ids": ["a"]}, idempotent=True)
+    assert (response.status_code, response.text) == (200, "ok")
+    assert calls["flaky-POST"] == 3  # two 503s, then success
+    await client.aclose()
+
+
+async def test_an_idempotent_post_gives_up_after_its_retries() -> None:
+    app, calls, _ = make_upstream()
+    client = client_for(app, retries=1)
+    response = await client.post("/flaky", idempotent=True)
+    assert response.status_code == 503  # the last answer is returned, as for a GET
+    assert calls["flaky-POST"] == 2
+    unreachable = ServiceClient(
+        "http://127.0.0.1:9", client_id=None, client_secret=None, retries=1, connect_timeout=0.5
+    )
+    with pytest.raises(ServiceUnavailable, match="ConnectError"):
+        await unreachable.post("/anything", json={}, idempotent=True)
+    await unreachable.aclose()
+    await client.aclose()
+
+
 async def test_request_id_is_passed_on() -> None:
     app, calls, seen = make_upstream()
     client = client_for(app)

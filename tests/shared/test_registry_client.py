@@ -5,9 +5,15 @@ from __future__ import annotations
 import pytest
 
 from tests.support.tokens import TestKeys
-from tests.support.upstreams import unreachable_registry
+from tests.support.upstreams import (
+    CountingTransport,
+    registry_app,
+    registry_upstream,
+    unreachable_registry,
+)
+from zhdj_shared.db import Database
 from zhdj_shared.errors import ServiceUnavailable
-from zhdj_shared.registry_client import RegistryClient
+from zhdj_shared.registry_client import ORGANIZATION_LOOKUPS, RegistryClient
 
 
 async def test_ancestry_runs_from_the_root_to_the_organization(
@@ -35,5 +41,49 @@ async def test_registry_down_is_service_unavailable(keys: TestKeys) -> None:
     try:
         with pytest.raises(ServiceUnavailable):
             await client.ancestry("demo-d-xinhua")
+    finally:
+        await client.aclose()
+
+
+async def test_many_ancestries_are_one_call_per_200_and_cached(
+    registry_demo_database: Database, keys: TestKeys
+) -> None:
+    transport = CountingTransport(registry_app(registry_demo_database, keys))
+    async with registry_upstream(registry_demo_database, keys, transport=transport) as client:
+        ids: list[str] = []
+        cursor = None
+        while True:
+            query = {"within": "demo-city", "limit": 200, **({"cursor": cursor} if cursor else {})}
+            page = await client.get_json("/api/registry/organizations", query)
+            assert page is not None
+            ids += [o["id"] for o in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert 100 < len(ids) <= 200  # the whole demo city
+        unknown = [f"no-such-org-{i}" for i in range(60)]
+        transport.calls.clear()
+        found = await client.ancestries([*ids, *unknown, ids[0]])
+        assert transport.count("POST", ORGANIZATION_LOOKUPS) == 2  # 200, then the rest
+        assert transport.total() == 2
+        assert set(found) == set(ids)  # the unknown ones are left out
+        for org_id in (ids[0], ids[len(ids) // 2], ids[-1]):
+            single = await client.get_json(f"/api/registry/organizations/{org_id}/ancestry")
+            assert single is not None
+            assert found[org_id] == single["ancestor_ids"]
+        transport.calls.clear()
+        assert await client.ancestries(ids[:10]) == {i: found[i] for i in ids[:10]}
+        assert await client.ancestry(ids[5]) == found[ids[5]]
+        assert transport.total() == 0  # all cached by the bulk read
+        records = await client.organizations_by_id(["demo-d-xinhua", "no-such-org"])
+        assert list(records) == ["demo-d-xinhua"]
+        assert records["demo-d-xinhua"] == await client.organization("demo-d-xinhua")
+
+
+async def test_a_bulk_read_with_the_registry_down_is_service_unavailable(keys: TestKeys) -> None:
+    client = unreachable_registry(keys)
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await client.ancestries(["demo-d-xinhua"])
     finally:
         await client.aclose()

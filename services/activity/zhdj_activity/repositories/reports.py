@@ -145,21 +145,27 @@ class ReportRepository:
         hours, count = (await self.session.exec(query)).one()
         return round(float(hours), 2), int(count)
 
-    async def lectures_by(
-        self, alliance_id: str, lecturer_ids: Sequence[str], start: date, end: date
-    ) -> list[tuple[str, str, date]]:
-        """(lecturer, activity, day) of counted lectures the alliance took part in."""
-        if not lecturer_ids:
+    async def lectures_in(
+        self, alliance_ids: Sequence[str], lecturer_ids: Sequence[str], start: date, end: date
+    ) -> list[tuple[str, str, str, date]]:
+        """(alliance, lecturer, activity, day) of counted lectures the alliances took part in,
+        given by any of ``lecturer_ids`` (one query for a whole batch of alliances)."""
+        if not alliance_ids or not lecturer_ids:
             return []
         query = (
-            select(col(Activity.lecturer_member_id), col(Activity.id), col(Participant.day))
+            select(
+                col(Participant.party_id),
+                col(Activity.lecturer_member_id),
+                col(Activity.id),
+                col(Participant.day),
+            )
             .join(Participant, col(Participant.activity_id) == col(Activity.id))
             .where(
-                col(Participant.party_id) == alliance_id,
+                col(Participant.party_id).in_(alliance_ids),
                 col(Participant.day) >= start,
                 col(Participant.day) <= end,
                 col(Participant.status).in_(COUNTED_STATUSES),
                 col(Activity.lecturer_member_id).in_(lecturer_ids),
             )
         )
-        return [(str(m), a, d) for m, a, d in (await self.session.exec(query)).all()]
+        return [(p, str(m), a, d) for p, m, a, d in (await self.session.exec(query)).all()]

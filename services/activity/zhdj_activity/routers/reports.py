@@ -21,12 +21,15 @@ from zhdj_activity.schemas.reports import (
     RuleRead,
     RuleUpdate,
     SecretaryLectureCheck,
-    SecretaryLectureRead,
+    StatisticsBatchItem,
+    StatisticsBatchRead,
+    StatisticsBatchRequest,
     StatisticsRead,
 )
 from zhdj_activity.services.access import require_reader_of_path
 from zhdj_activity.services.statistics import StatisticsService
 from zhdj_activity.vocabulary import ActivityStatus
+from zhdj_shared.batch import ItemProblem
 from zhdj_shared.clock import today_in_china
 from zhdj_shared.db import utcnow
 from zhdj_shared.errors import (
@@ -132,12 +135,7 @@ async def secretary_lectures(
 ) -> SecretaryLectureCheck:
     year = year or today_in_china().year
     rows = await service.secretary_lectures(alliance_id, year)
-    return SecretaryLectureCheck(
-        alliance_id=alliance_id,
-        year=year,
-        all_met=all(r.met for r in rows),
-        members=[SecretaryLectureRead.of(r) for r in rows],
-    )
+    return SecretaryLectureCheck.of(alliance_id, year, rows)
 
 
 @router.get(
@@ -172,6 +170,42 @@ async def statistics(
     labels = await activities.type_labels()
     return await StatisticsService(service).figures(
         f"{kind}:{party}", parties, scope, window, labels
+    )
+
+
+@router.post(
+    "/statistics/batch",
+    summary="The figures of many scopes at once (each as GET /statistics; alliances' "
+    "secretary-lecture checks when asked); a scope refused or unknown is its item's problem",
+    responses=problem_responses(403, 422, 503),
+)
+async def statistics_batch(
+    body: StatisticsBatchRequest, principal: Reader, service: Compliance, activities: Activities
+) -> StatisticsBatchRead:
+    window = parse_period(body.period)
+    refs = [s.ref() for s in body.scopes]
+    labels = await activities.type_labels()
+    outcomes = await StatisticsService(service).batch(
+        principal, refs, window, labels, with_lectures=body.secretary_lectures
+    )
+    items = []
+    for spec, ref in zip(body.scopes, refs, strict=True):
+        outcome = outcomes[ref]
+        lectures = (
+            SecretaryLectureCheck.of(ref.id, window.start.year, outcome.lectures)
+            if outcome.lectures is not None
+            else None
+        )
+        items.append(
+            StatisticsBatchItem(
+                scope=spec,
+                statistics=outcome.statistics,
+                secretary_lectures=lectures,
+                problem=ItemProblem.of(outcome.problem) if outcome.problem else None,
+            )
+        )
+    return StatisticsBatchRead(
+        period=body.period, period_start=window.start, period_end=window.end, items=items
     )
 
 

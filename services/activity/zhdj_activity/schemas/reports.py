@@ -9,7 +9,9 @@ from pydantic import BaseModel, Field, model_validator
 from zhdj_activity.models import CadenceExemption, CadenceRule
 from zhdj_activity.schemas.common import Reason, RowId, Strict
 from zhdj_activity.services.compliance import NOTABLE_CAP, Report, SecretaryLecture, WindowResult
+from zhdj_activity.services.scope_refs import ScopeKind, ScopeRef
 from zhdj_activity.vocabulary import PERIOD_LABELS, AppliesTo, PartyKind, Period
+from zhdj_shared.batch import BATCH_LIMIT, BatchId, ItemProblem
 
 
 class RuleRead(BaseModel):
@@ -161,6 +163,15 @@ class SecretaryLectureCheck(BaseModel):
     all_met: bool
     members: list[SecretaryLectureRead]
 
+    @classmethod
+    def of(cls, alliance_id: str, year: int, rows: list[SecretaryLecture]) -> SecretaryLectureCheck:
+        return cls(
+            alliance_id=alliance_id,
+            year=year,
+            all_met=all(r.met for r in rows),
+            members=[SecretaryLectureRead.of(r) for r in rows],
+        )
+
 
 class TypeCount(BaseModel):
     type_code: str
@@ -180,3 +191,55 @@ class StatisticsRead(BaseModel):
     present: int
     volunteer_hours: float
     volunteer_person_times: int
+
+
+class ScopeSpec(Strict):
+    """Exactly one of ``alliance_id``, ``within`` (a subtree) or ``org_id`` (one organization),
+    as the single ``GET /statistics`` takes them."""
+
+    alliance_id: BatchId | None = None
+    within: BatchId | None = None
+    org_id: BatchId | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ScopeSpec:
+        if sum(v is not None for v in (self.alliance_id, self.within, self.org_id)) != 1:
+            raise ValueError("give exactly one of alliance_id, within, org_id")
+        return self
+
+    def ref(self) -> ScopeRef:
+        if self.alliance_id is not None:
+            return ScopeRef(ScopeKind.ALLIANCE, self.alliance_id)
+        if self.within is not None:
+            return ScopeRef(ScopeKind.WITHIN, self.within)
+        assert self.org_id is not None
+        return ScopeRef(ScopeKind.ORG, self.org_id)
+
+
+class StatisticsBatchRequest(Strict):
+    period: str = Field(min_length=4, max_length=7, description="2026, 2026-H1, 2026-Q1, 2026-03")
+    scopes: list[ScopeSpec] = Field(
+        max_length=BATCH_LIMIT, description=f"At most {BATCH_LIMIT}, answered in this order"
+    )
+    secretary_lectures: bool = Field(
+        default=False,
+        description="Also each alliance's secretary-lecture check for the period's year",
+    )
+
+
+class StatisticsBatchItem(BaseModel):
+    scope: ScopeSpec
+    statistics: StatisticsRead | None = Field(description="As GET /statistics gives it")
+    secretary_lectures: SecretaryLectureCheck | None = Field(
+        default=None, description="Alliances, when asked: as GET .../secretary-lectures?year="
+    )
+    problem: ItemProblem | None = Field(
+        default=None, description="Why this scope has no figures (404 unknown, 403 not yours)"
+    )
+
+
+class StatisticsBatchRead(BaseModel):
+    period: str
+    period_start: date
+    period_end: date
+    items: list[StatisticsBatchItem]

@@ -182,31 +182,43 @@ class ComplianceService:
     def __init__(self, repository: ReportRepository, registry: RegistryClient) -> None:
         self.repository = repository
         self.registry = registry
+        self._rules: list[CadenceRule] | None = None
+
+    async def rules(self) -> list[CadenceRule]:
+        """The active rules, read once per request (a batch judges many scopes by them)."""
+        if self._rules is None:
+            self._rules = await self.repository.rules()
+        return self._rules
 
     async def parties_of_org(self, org_id: str, subtree: bool) -> tuple[list[Party], Scope, str]:
         org = await reg.organization(self.registry, org_id)
         if org is None:
             raise NotFound(f"organization {org_id} is unknown to the registry")
+        return await self.parties_of(org, subtree)
+
+    async def parties_of(self, org: reg.OrgInfo, subtree: bool) -> tuple[list[Party], Scope, str]:
         if not subtree:
             party = Party(PartyKind.ORG, org.id, org.name, org.kind)
             return [party], Scope(party_id=org.id), org.path
-        orgs = await reg.subtree(self.registry, org_id) or []
+        orgs = await reg.subtree(self.registry, org.id) or []
         parties = [Party(PartyKind.ORG, o.id, o.name, o.kind) for o in orgs]
         return parties, Scope(path=org.path), org.path
 
-    async def party_of_alliance(self, alliance_id: str) -> tuple[list[Party], Scope, str]:
-        alliance = await reg.alliance(self.registry, alliance_id)
-        if alliance is None:
+    async def alliance(self, alliance_id: str, on: date) -> reg.AllianceInfo:
+        """The alliance with its members and secretaries on ``on``: one registry call."""
+        found = await reg.alliances_on(self.registry, [alliance_id], on)
+        if alliance_id not in found:
             raise NotFound(f"alliance {alliance_id} is unknown to the registry")
-        lead = await reg.organization(self.registry, str(alliance["lead_org_id"]))
-        party = Party(PartyKind.ALLIANCE, alliance_id, str(alliance["name"]), None)
-        return [party], Scope(party_id=alliance_id), lead.path if lead else ""
+        return found[alliance_id]
+
+    async def party_of_alliance(self, alliance_id: str) -> tuple[list[Party], Scope, str]:
+        return party_of(await self.alliance(alliance_id, today_in_china()))
 
     async def report(
         self, parties: list[Party], scope: Scope, period: Window, *, keep_all: bool = True
     ) -> Report:
         report = Report(period=period, today=today_in_china(), parties=parties, keep_all=keep_all)
-        rules = await self.repository.rules()
+        rules = await self.rules()
         bound = {r.code: r for p in _kinds(parties) for r in rules_for(p, rules)}
         starts = [w.start for r in bound.values() for w in windows(Period(r.period), period)]
         if not bound:
@@ -221,32 +233,44 @@ class ComplianceService:
 
     async def secretary_lectures(self, alliance_id: str, year: int) -> list[SecretaryLecture]:
         """Did every member organization's secretary lecture (党课) in the alliance this year?"""
-        alliance = await reg.alliance(self.registry, alliance_id)
-        if alliance is None:
-            raise NotFound(f"alliance {alliance_id} is unknown to the registry")
-        start, end = date(year, 1, 1), date(year, 12, 31)
-        on = min(end, today_in_china())
-        members = await reg.alliance_member_orgs(self.registry, alliance_id, on) or []
-        org_ids = [str(m["org_id"]) for m in members]
-        secretaries = await reg.secretaries(self.registry, org_ids, on)
-        lectures = await self.repository.lectures_by(
-            alliance_id, [s.member_id for s in secretaries.values()], start, end
+        alliance = await self.alliance(alliance_id, lecture_day(year))
+        return (await self.lectures_of([alliance], year))[alliance_id]
+
+    async def lectures_of(
+        self, alliances: list[reg.AllianceInfo], year: int
+    ) -> dict[str, list[SecretaryLecture]]:
+        """The lecture check of each alliance (members and secretaries as read on
+        :func:`lecture_day`), the lectures of all of them in one query."""
+        secretaries = {m.secretary.member_id for a in alliances for m in a.members if m.secretary}
+        lectures = await self.repository.lectures_in(
+            [a.id for a in alliances], sorted(secretaries), date(year, 1, 1), date(year, 12, 31)
         )
-        given = Counter(member for member, _activity, _day in lectures)
-        rows = []
-        for m in members:
-            org_id = str(m["org_id"])
-            secretary = secretaries.get(org_id)
-            rows.append(
+        given = Counter((alliance, member) for alliance, member, _activity, _day in lectures)
+        return {
+            a.id: [
                 SecretaryLecture(
-                    org_id=org_id,
-                    org_name=str(m["org_name"]),
-                    secretary_id=secretary.member_id if secretary else None,
-                    secretary_name=secretary.name if secretary else None,
-                    lectures=given.get(secretary.member_id, 0) if secretary else 0,
+                    org_id=m.org_id,
+                    org_name=m.org_name,
+                    secretary_id=m.secretary.member_id if m.secretary else None,
+                    secretary_name=m.secretary.name if m.secretary else None,
+                    lectures=given.get((a.id, m.secretary.member_id), 0) if m.secretary else 0,
                 )
-            )
-        return rows
+                for m in a.members
+            ]
+            for a in alliances
+        }
+
+
+def party_of(alliance: reg.AllianceInfo) -> tuple[list[Party], Scope, str]:
+    """An alliance as the one party of a report, its scope and its lead's path (authorization)."""
+    party = Party(PartyKind.ALLIANCE, alliance.id, alliance.name, None)
+    return [party], Scope(party_id=alliance.id), alliance.lead_path
+
+
+def lecture_day(year: int) -> date:
+    """The day whose members and secretaries a year's lecture check takes: the year's last day,
+    or today while the year runs."""
+    return min(date(year, 12, 31), today_in_china())
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from zhdj_assessment import scoring
@@ -25,7 +25,7 @@ from zhdj_assessment.repositories.cycles import CycleRepository
 from zhdj_assessment.repositories.systems import SystemRepository
 from zhdj_assessment.schemas.cycles import AppealAnswer, AppealCreate, CycleCreate, ManualScore
 from zhdj_assessment.services.access import is_assessor, is_staff_of, require_assessor
-from zhdj_assessment.sources import METRICS, Period, Reading, Sources, Target
+from zhdj_assessment.sources import METRICS, Failure, Period, Reading, Sources, Target
 from zhdj_assessment.vocabulary import (
     CYCLE_TRANSITIONS,
     GRADE_LABELS,
@@ -36,6 +36,7 @@ from zhdj_assessment.vocabulary import (
     ScoreStatus,
     TargetKind,
 )
+from zhdj_shared.batch import chunks
 from zhdj_shared.db import utcnow
 from zhdj_shared.errors import (
     Conflict,
@@ -46,7 +47,7 @@ from zhdj_shared.errors import (
     Unprocessable,
 )
 from zhdj_shared.pagination import PageParams
-from zhdj_shared.registry_client import segment
+from zhdj_shared.registry_client import ALLIANCE_LOOKUPS, segment
 from zhdj_shared.security.authz import Principal
 
 PAGE = 200
@@ -58,13 +59,6 @@ def invalid(field: str, message: str) -> Unprocessable:
 
 def _path(ancestry: list[str]) -> str:
     return "/".join(ancestry) + "/"
-
-
-@dataclass(frozen=True)
-class Failure:
-    source: str
-    error: str
-    tried_at: datetime
 
 
 @dataclass
@@ -218,26 +212,26 @@ class CycleService:
     # --- targets ------------------------------------------------------------------------------
 
     async def _resolve_targets(self, cycle: Cycle) -> list[CycleTarget]:
+        """The cycle's targets with their paths: alliances and their leads' ancestries from the
+        registry's lookups (one call per 200), organizations from list pages or one lookup per
+        200 (their ancestry comes with them)."""
         registry = self.sources.registry
         found: list[CycleTarget] = []
         if cycle.target_kind == TargetKind.ALLIANCE:
             if cycle.target_ids:
-                alliances = []
-                for alliance_id in cycle.target_ids:
-                    body = await registry.get_json(
-                        f"/api/registry/alliances/{segment(alliance_id)}"
-                    )
-                    if body is None:
-                        raise invalid("target_ids", f"no alliance {alliance_id}")
-                    alliances.append(body)
+                ids = list(cycle.target_ids)
             else:
                 params = {"within": cycle.within} if cycle.within else {}
-                alliances = await self._all_pages("/api/registry/alliances", params)
-            for a in alliances:
+                ids = [a["id"] for a in await self._all_pages("/api/registry/alliances", params)]
+            looked_up = await self._alliance_lookups(ids)
+            for alliance_id in ids:
+                if alliance_id not in looked_up:
+                    raise invalid("target_ids", f"no alliance {alliance_id}")
+                item = looked_up[alliance_id]
+                a = item["alliance"]
                 if a["status"] == "dissolved":
                     continue
-                ancestry = await registry.ancestry(a["lead_org_id"])
-                if ancestry is None:
+                if not item["lead_ancestry"]:
                     raise ServiceUnavailable(f"the registry lost organization {a['lead_org_id']}")
                 found.append(
                     CycleTarget(
@@ -245,18 +239,18 @@ class CycleService:
                         target_id=a["id"],
                         target_kind=TargetKind.ALLIANCE.value,
                         name=a["name"],
-                        path=_path(ancestry),
+                        path=_path([str(i) for i in item["lead_ancestry"]]),
                         lead_org_id=a["lead_org_id"],
                     )
                 )
             return found
         orgs: list[dict[str, Any]] = []
         if cycle.target_ids:
+            known = await registry.organizations_by_id(list(cycle.target_ids))
             for org_id in cycle.target_ids:
-                body = await registry.organization(org_id)
-                if body is None:
+                if org_id not in known:
                     raise invalid("target_ids", f"no organization {org_id}")
-                orgs.append(body)
+                orgs.append(known[org_id])
         else:
             for kind in cycle.org_kinds:
                 params = {"kind": kind, **({"within": cycle.within} if cycle.within else {})}
@@ -271,6 +265,15 @@ class CycleService:
                     path=_path([*o["ancestor_ids"], o["id"]]),
                 )
             )
+        return found
+
+    async def _alliance_lookups(self, alliance_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """``POST /lookups/alliances`` items by alliance id (members on today), one call per
+        200; unknown ids are left out."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(alliance_ids):
+            body = await self.sources.registry.post_json(ALLIANCE_LOOKUPS, {"ids": chunk})
+            found.update({str(i["alliance"]["id"]): i for i in body["items"]})
         return found
 
     async def _all_pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -291,20 +294,19 @@ class CycleService:
     async def _read_all(
         self, targets: list[CycleTarget], needed: set[str], period: Period
     ) -> dict[tuple[str, str], Reading | Failure]:
+        """Every (target, source) outcome: per source one batch call per 100 targets, at most
+        ``concurrency`` calls in flight over all sources."""
         gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(
-            target: CycleTarget, source: str
-        ) -> tuple[tuple[str, str], Reading | Failure]:
-            spec = Target(target.target_id, TargetKind(target.target_kind), target.lead_org_id)
-            async with gate:
-                try:
-                    return (target.target_id, source), await self.sources.read(source, spec, period)
-                except ServiceUnavailable as exc:
-                    return (target.target_id, source), Failure(source, exc.detail or "", utcnow())
-
-        pairs = await asyncio.gather(*(one(t, s) for t in targets for s in sorted(needed)))
-        return dict(pairs)
+        specs = [Target(t.target_id, TargetKind(t.target_kind), t.lead_org_id) for t in targets]
+        sources = sorted(needed)
+        read = await asyncio.gather(
+            *(self.sources.read_many(source, specs, period, gate) for source in sources)
+        )
+        return {
+            (target_id, source): outcome
+            for source, outcomes in zip(sources, read, strict=True)
+            for target_id, outcome in outcomes.items()
+        }
 
     async def _recompute(self, loaded: Loaded) -> None:
         cycle, leaves = loaded.cycle, loaded.leaves
@@ -353,25 +355,13 @@ class CycleService:
             for target in targets:
                 target.adjustment_basis = []
             return
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def memberships(target: CycleTarget) -> list[str] | None:
-            async with gate:
-                try:
-                    body = await self.sources.registry.get_json(
-                        "/api/registry/alliances",
-                        {"member_org": target.target_id, "limit": PAGE},
-                    )
-                except ServiceUnavailable:
-                    return None
-            return [a["id"] for a in body["items"]] if body else []
-
-        found = await asyncio.gather(*(memberships(t) for t in targets))
-        for target, alliance_ids in zip(targets, found, strict=True):
-            if alliance_ids is None:
+        memberships = await self._current_memberships(sorted(published))
+        for target in targets:
+            if memberships is None:
                 target.adjustment_basis = None
                 target.unavailable_sources = sorted({*target.unavailable_sources, "registry"})
                 continue
+            alliance_ids = memberships.get(target.target_id, set())
             basis = []
             for alliance_id in sorted(alliance_ids):
                 if alliance_id not in published:
@@ -388,6 +378,20 @@ class CycleService:
                     }
                 )
             target.adjustment_basis = basis
+
+    async def _current_memberships(self, alliance_ids: list[str]) -> dict[str, set[str]] | None:
+        """The alliances among ``alliance_ids`` each organization is a member of today, from
+        the alliances' current members (one lookup per 200 alliances, not one list call per
+        organization); ``None`` when the registry cannot be read (then no basis is known)."""
+        try:
+            looked_up = await self._alliance_lookups(alliance_ids)
+        except ServiceUnavailable:
+            return None
+        found: dict[str, set[str]] = {}
+        for alliance_id, item in looked_up.items():
+            for member in item["members"]:
+                found.setdefault(str(member["org_id"]), set()).add(alliance_id)
+        return found
 
     async def results_from_scores(self, loaded: Loaded, targets: list[CycleTarget]) -> None:
         """Totals, grades, ranks and lists of stored scores (the demo loader's way in)."""

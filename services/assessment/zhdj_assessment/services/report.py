@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zhdj_assessment.services.access import require_assessor
-from zhdj_assessment.sources import ACTIVITY, REGISTRY, REQUESTS, Period, Sources
+from zhdj_assessment.sources import (
+    ACTIVITY,
+    ACTIVITY_STATISTICS,
+    REGISTRY,
+    REQUESTS,
+    TARGETS_PER_CALL,
+    Period,
+    Sources,
+)
+from zhdj_shared.batch import chunks
 from zhdj_shared.clock import today_in_china
 from zhdj_shared.errors import ServiceUnavailable
 from zhdj_shared.security.authz import Principal
@@ -102,18 +111,30 @@ class ReportService:
         figures.activities = int(stats["activities"])
         figures.volunteer_person_times = int(stats["volunteer_person_times"])
         secretaries = lectured = 0
-        for alliance in await self._pages("/api/registry/alliances", {}):
-            if alliance["status"] == "dissolved":
-                continue
-            check = await self.sources.activity.get(
-                f"/api/activity/compliance/alliances/{alliance['id']}/secretary-lectures",
-                params={"year": period.year},
+        alliances = [
+            a["id"]
+            for a in await self._pages("/api/registry/alliances", {})
+            if a["status"] != "dissolved"
+        ]
+        # The secretary-lecture checks of the period's year, 100 alliances per batch call.
+        for chunk in chunks(alliances, TARGETS_PER_CALL):
+            response = await self.sources.activity.post(
+                ACTIVITY_STATISTICS,
+                json={
+                    "period": period.code,
+                    "scopes": [{"alliance_id": a} for a in chunk],
+                    "secretary_lectures": True,
+                },
+                idempotent=True,
             )
-            if check.status_code != 200:
-                raise ServiceUnavailable(f"activity answered {check.status_code}")
-            members = check.json()["members"]
-            secretaries += sum(1 for m in members if m["secretary_id"])
-            lectured += sum(1 for m in members if m["met"])
+            if response.status_code != 200:
+                raise ServiceUnavailable(f"activity answered {response.status_code}")
+            for item in response.json()["items"]:
+                if item.get("problem"):
+                    raise ServiceUnavailable(f"activity answered {item['problem']['status']}")
+                members = item["secretary_lectures"]["members"]
+                secretaries += sum(1 for m in members if m["secretary_id"])
+                lectured += sum(1 for m in members if m["met"])
         figures.secretaries, figures.secretaries_lectured = secretaries, lectured
 
     async def _requests(self, figures: CityFigures, period: Period) -> None:

@@ -58,6 +58,12 @@ class AllianceRepository:
         query = select(Alliance).where(col(Alliance.id) == alliance_id).with_for_update()
         return (await self.session.exec(query)).first()
 
+    async def get_many(self, alliance_ids: Sequence[str]) -> dict[str, Alliance]:
+        if not alliance_ids:
+            return {}
+        query = select(Alliance).where(col(Alliance.id).in_(set(alliance_ids)))
+        return {a.id: a for a in (await self.session.exec(query)).all()}
+
     async def organization(self, org_id: str) -> Organization | None:
         return await self.session.get(Organization, org_id)
 
@@ -120,6 +126,24 @@ class AllianceRepository:
             .where(col(AllianceMember.alliance_id) == alliance_id, member_on(on))
         )
         return [(m, o) for m, o in (await self.session.exec(query)).all()]
+
+    async def members_of_many(
+        self, alliance_ids: Sequence[str], on: date
+    ) -> dict[str, list[tuple[AllianceMember, Organization]]]:
+        """Memberships in force on ``on`` of many alliances (one statement), each alliance's in
+        the order of :meth:`members_page` (joined_on, id)."""
+        if not alliance_ids:
+            return {}
+        query = (
+            select(AllianceMember, Organization)
+            .join(Organization, col(Organization.id) == col(AllianceMember.org_id))
+            .where(col(AllianceMember.alliance_id).in_(set(alliance_ids)), member_on(on))
+            .order_by(col(AllianceMember.joined_on), col(AllianceMember.id))
+        )
+        found: dict[str, list[tuple[AllianceMember, Organization]]] = defaultdict(list)
+        for member, org in (await self.session.exec(query)).all():
+            found[member.alliance_id].append((member, org))
+        return dict(found)
 
     async def memberships_of(self, alliance_id: str, org_id: str) -> list[AllianceMember]:
         query = select(AllianceMember).where(

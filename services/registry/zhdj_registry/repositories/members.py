@@ -161,6 +161,27 @@ class MemberRepository:
         )
         return list((await self.session.exec(query)).all())
 
+    async def holders_on(
+        self, org_ids: Sequence[str], kind: str, on: date
+    ) -> dict[str, tuple[Position, Member]]:
+        """Who holds ``kind`` in each organization on ``on`` (one statement). Where two rows
+        are in force that day, the later appointment wins, as a client reading
+        ``GET /positions?org_id=&kind=&at=`` page by page and keeping the last would see."""
+        if not org_ids:
+            return {}
+        query = (
+            select(Position, Member)
+            .join(Member, col(Member.id) == col(Position.member_id))
+            .where(
+                col(Position.org_id).in_(set(org_ids)),
+                col(Position.kind) == kind,
+                col(Position.start_on) <= on,
+                or_(col(Position.end_on).is_(None), col(Position.end_on) > on),
+            )
+            .order_by(col(Position.start_on), col(Position.id))
+        )
+        return {p.org_id: (p, m) for p, m in (await self.session.exec(query)).all()}
+
     async def list_positions(
         self, filters: PositionFilters, *, limit: int, cursor: str | None
     ) -> tuple[list[tuple[Position, Member, Organization]], str | None]:

@@ -8,6 +8,7 @@ from zhdj_registry.routers.alliances import router as alliances_router
 from zhdj_registry.routers.alliances import sites_router as demonstration_sites_router
 from zhdj_registry.routers.grids import grids_router, households_router
 from zhdj_registry.routers.imports import exports_router, imports_router
+from zhdj_registry.routers.lookups import router as lookups_router
 from zhdj_registry.routers.members import router as members_router
 from zhdj_registry.routers.organizations import router as organizations_router
 from zhdj_registry.routers.positions import router as positions_router
@@ -40,4 +41,5 @@ ROUTERS: list[APIRouter] = [
     volunteer_teams_router,
     alliance_vocabulary_router,
     statistics_router,
+    lookups_router,
 ]

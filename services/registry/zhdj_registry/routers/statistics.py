@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from zhdj_registry.repositories.organizations import OrganizationRepository
 from zhdj_registry.repositories.statistics import StatisticsRepository
 from zhdj_registry.routers.deps import Reader
+from zhdj_registry.schemas.lookups import StatisticsBatch, StatisticsBatchRequest
 from zhdj_registry.schemas.statistics import RegistryStatistics
 from zhdj_registry.services.organizations import OrganizationService
 from zhdj_registry.services.statistics import StatisticsService
@@ -40,3 +41,21 @@ async def get_statistics(
     on: Annotated[date | None, Query(description="The date (Asia/Shanghai); default today")] = None,
 ) -> RegistryStatistics:
     return await service.figures(within, on or today_in_china())
+
+
+@router.post(
+    "/batch",
+    summary="The figures of many subtrees at once, each as GET /statistics?within=&on= "
+    "(unknown organizations in `missing`)",
+    responses=problem_responses(403, 422),
+)
+async def batch_statistics(
+    body: StatisticsBatchRequest,
+    _principal: Reader,
+    service: Annotated[StatisticsService, Depends(statistics_service)],
+) -> StatisticsBatch:
+    # Authorization as the single read: any principal with registry:read reads any scope's
+    # figures (they are aggregates, no personal data), so there is nothing to refuse per item.
+    on = body.on or today_in_china()
+    items, missing = await service.figures_many(body.within, on)
+    return StatisticsBatch(on=on, items=items, missing=missing)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from zhdj_service_requests.repositories.statistics import GroupFigures
+from zhdj_shared.batch import BatchIds, ItemProblem
 
 
 class GroupBy(StrEnum):
@@ -71,3 +72,27 @@ class StatisticsRead(BaseModel):
     date_to: date | None
     overall: GroupStatistics
     groups: list[GroupStatistics]
+
+
+class StatisticsBatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: date | None = Field(default=None, alias="from", description="First day (China)")
+    date_to: date | None = Field(default=None, alias="to", description="Last day, inclusive")
+    within: BatchIds = Field(description="Organizations (their subtrees); at most 200")
+
+
+class ScopeStatistics(BaseModel):
+    within: str
+    overall: GroupStatistics | None = Field(
+        description="As GET /statistics?within=&from=&to= gives its `overall`"
+    )
+    problem: ItemProblem | None = Field(
+        default=None, description="Why this scope has none: 422 unknown, 403 not yours"
+    )
+
+
+class StatisticsBatchRead(BaseModel):
+    date_from: date | None
+    date_to: date | None
+    items: list[ScopeStatistics] = Field(description="In the order asked (duplicates repeated)")

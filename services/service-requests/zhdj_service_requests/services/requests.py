@@ -75,6 +75,20 @@ def invalid(field: str, message: str, detail: str) -> Unprocessable:
     return Unprocessable(detail, errors=[FieldError(field=field, message=message)])
 
 
+def within_path(principal: Principal, within: str, ancestry: list[str] | None) -> str:
+    """The subtree prefix of ``within`` when the principal may narrow to it: administrators and
+    platform services anywhere, staff in their own subtrees; unknown is 422, others 403."""
+    if ancestry is None:
+        raise invalid("within", "unknown", f"no organization {within}")
+    if not (
+        principal.is_admin
+        or Role.SERVICE in principal.roles
+        or (access.is_staff(principal) and principal.acts_for(ancestry))
+    ):
+        raise Forbidden("you do not act for this organization")
+    return reg.path_of(ancestry)
+
+
 def public_view(request: ServiceRequest, today: date | None = None) -> dict[str, Any]:
     """The request as anyone outside the handling staff sees it (personal data masked)."""
     read = RequestRead.of(request, masked=True, today=today or today_in_china())
@@ -354,16 +368,7 @@ class RequestService:
         """Narrows ``filters`` to what the principal may see (see ``services.access``)."""
         within_paths: list[str] | None = None
         if within is not None:
-            ancestry = await self.registry.ancestry(within)
-            if ancestry is None:
-                raise invalid("within", "unknown", f"no organization {within}")
-            if not (
-                principal.is_admin
-                or Role.SERVICE in principal.roles
-                or (access.is_staff(principal) and principal.acts_for(ancestry))
-            ):
-                raise Forbidden("you do not act for this organization")
-            within_paths = [reg.path_of(ancestry)]
+            within_paths = [within_path(principal, within, await self.registry.ancestry(within))]
         if principal.is_admin or Role.SERVICE in principal.roles:
             return replace(filters, within_paths=within_paths)
         if access.is_third_party(principal):
