@@ -106,6 +106,12 @@ class ServiceUnavailable(Problem):
     status, title, slug = 503, "Service unavailable", "unavailable"
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database did not answer (``zhdj_shared.db.database_unavailable``); nothing stored."""
+
+    slug = "database-unavailable"
+
+
 class GatewayTimeout(Problem):
     status, title, slug = 504, "Gateway timeout", "gateway-timeout"
 
@@ -216,9 +222,9 @@ def database_unavailable_response() -> Response:
     """503 with ``Retry-After``: the transaction did not commit, a retry shortly after will likely
     work, and the gateway's breaker counts it as the upstream failing."""
     return problem_response(
-        503,
-        title="Service unavailable",
-        slug="database-unavailable",
+        DatabaseUnavailable.status,
+        title=DatabaseUnavailable.title,
+        slug=DatabaseUnavailable.slug,
         detail=DATABASE_UNAVAILABLE_DETAIL,
         headers={"Retry-After": "1"},
     )
