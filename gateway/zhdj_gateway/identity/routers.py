@@ -44,6 +44,7 @@ from zhdj_gateway.identity.services import accounts, api_keys, clients, oauth
 from zhdj_gateway.identity.services.accounts import Account
 from zhdj_gateway.identity.services.errors import LoginThrottled, OAuthError
 from zhdj_gateway.identity.services.oauth import ClientCredentials
+from zhdj_gateway.settings import JWKS_MAX_AGE_SECONDS
 from zhdj_shared.db import SessionDep
 from zhdj_shared.errors import Conflict, TooManyRequests, Unauthorized, problem_responses
 from zhdj_shared.pagination import PageParams, page_params
@@ -281,7 +282,8 @@ async def revoke(request: Request, session: SessionDep, ctx: IdentityDep) -> Res
 @token_router.get("/.well-known/jwks.json", summary="Public signing keys (JWKS)", tags=["oauth"])
 async def jwks(ctx: IdentityDep) -> Response:
     return json_response(
-        await ctx.key_store.jwks(), headers={"Cache-Control": "public, max-age=60"}
+        await ctx.key_store.jwks(),
+        headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE_SECONDS}"},
     )
 
 
@@ -494,7 +496,8 @@ async def list_signing_keys(ctx: IdentityDep) -> SigningKeyList:
 @admin_router.post(
     "/keys/rotate",
     tags=["signing-keys"],
-    summary="New active signing key; the old one verifies until its tokens expire",
+    summary="New signing key: in the JWKS at once, signing after ZHDJ_GATEWAY_KEY_PUBLISH_SECONDS;"
+    " the previous one signs until then and verifies until its tokens expire",
     responses=problem_responses(409),
 )
 async def rotate_signing_key(ctx: IdentityDep) -> SigningKeyList:

@@ -269,9 +269,13 @@ class ApiKeyPage(BaseModel):
 
 class SigningKeyView(BaseModel):
     kid: str
-    status: str
+    status: Literal["next", "active", "retired"] = Field(
+        description="next: in the JWKS, signs from activates_at; active: signs now;"
+        " retired: superseded, in the JWKS until retire_after"
+    )
     source: str
     created_at: datetime
+    activates_at: datetime
     retire_after: datetime | None
 
 
