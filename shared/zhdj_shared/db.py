@@ -177,7 +177,31 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(_WRITER_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# A session's connection option: its SQLite transaction begins IMMEDIATE (see claim_writer).
+_WRITER_OPTION = "zhdj_sqlite_writer"
+
+
+async def claim_writer(session: AsyncSession) -> None:
+    """Make the session's transaction a writer from its first statement, on SQLite.
+
+    SQLite in WAL mode lets a transaction read from a snapshot and upgrades it to a writer at its
+    first write; if another transaction committed a write in between, the snapshot is stale and
+    the upgrade fails at once with "database is locked" (the busy timeout does not apply). A unit
+    of work that reads, then spends time (a password hash, ~0.1 s), then writes, thus failed with
+    a 503 whenever any other write landed meanwhile: two registrations of one username were two
+    503s instead of a 201 and a 409. ``BEGIN IMMEDIATE`` takes the write lock first, so concurrent
+    writers queue (up to the busy timeout) and each sees what the previous one committed.
+    PostgreSQL ignores the option (its rows are locked as they are written).
+
+    Call before the session's first statement; afterwards (or on a session bound to a test's
+    outer transaction) it changes nothing.
+    """
+    if not session.in_transaction():
+        await session.connection(execution_options={_WRITER_OPTION: True})
 
 
 class Database:
@@ -220,3 +244,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # ``scope="function"``: FastAPI 0.118+ would otherwise run the commit after the response is sent.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_writer_session(session: SessionDep) -> AsyncSession:
+    """The request's unit of work, a writer from its first statement (:func:`claim_writer`): for
+    routes that read, do slow work and then write. Built on ``get_session``, so a test's override
+    of that one applies here too."""
+    await claim_writer(session)
+    return session
+
+
+WriterSessionDep = Annotated[AsyncSession, Depends(get_writer_session, scope="function")]

@@ -33,7 +33,7 @@ from jose.backends.base import Key
 from zhdj_gateway.identity.models import SigningKey
 from zhdj_gateway.identity.repositories import SigningKeyRepository
 from zhdj_gateway.identity.sessions import SessionSource
-from zhdj_shared.db import utcnow
+from zhdj_shared.db import claim_writer, utcnow
 from zhdj_shared.security.tokens import ALGORITHM, LEEWAY_SECONDS
 
 ACTIVE = "active"
@@ -152,6 +152,7 @@ class KeyStore:
         """At start: the configured key is scheduled unless it already is (published, with no
         successor), or a key is created when the store has none."""
         async with self._sessions() as session:
+            await claim_writer(session)  # reads, then writes (several replicas start at once)
             repo = SigningKeyRepository(session)
             if self._configured_pem is not None:
                 jwk_ = public_jwk(self._configured_pem)
@@ -162,27 +163,31 @@ class KeyStore:
             else:
                 now = self.clock()
                 current, _ = current_and_next(await repo.published(now), now)
-                kid = current.kid if current else await self._create(repo)
+                if current is None:
+                    pem = await asyncio.to_thread(generate_private_pem)
+                    kid = await self._schedule(
+                        repo, pem, public_jwk(pem, trusted=True), "generated"
+                    )
+                else:
+                    kid = current.kid
         self._changed()
         return kid
 
     async def rotate(self) -> str:
         """A new key, published now and signing after the publication delay; the previous ones
         stay verifiable until their tokens expire."""
+        pem = await asyncio.to_thread(generate_private_pem)  # ~0.1 s of CPU: off the loop
         async with self._sessions() as session:
-            kid = await self._create(SigningKeyRepository(session))
+            await claim_writer(session)
+            kid = await self._schedule(
+                SigningKeyRepository(session), pem, public_jwk(pem, trusted=True), "generated"
+            )
         self._changed()
         return kid
 
-    async def _create(self, repo: SigningKeyRepository) -> str:
-        pem = await asyncio.to_thread(generate_private_pem)  # ~0.1 s of CPU: off the loop
-        jwk_ = public_jwk(pem, trusted=True)
-        await self._schedule(repo, pem, jwk_, "generated")
-        return str(jwk_["kid"])
-
     async def _schedule(
         self, repo: SigningKeyRepository, pem: str, jwk_: dict[str, Any], source: str
-    ) -> None:
+    ) -> str:
         """The key signs after the publication delay (at once if nothing signs yet); every
         key without a successor signs until then and verifies one token lifetime longer."""
         now = self.clock()
@@ -196,6 +201,7 @@ class KeyStore:
             )
         existing.status, existing.activates_at, existing.retire_after = ACTIVE, starts, None
         await repo.save(existing)
+        return str(jwk_["kid"])
 
     def _changed(self) -> None:
         self._signer = None
