@@ -7,6 +7,10 @@ from pydantic_settings import SettingsConfigDict
 
 from zhdj_shared.settings import ServiceSettings
 
+# The JWKS response's Cache-Control max-age: an HTTP cache between a service and the gateway may
+# serve it that much older than the service's own cache says.
+JWKS_MAX_AGE_SECONDS = 60
+
 
 class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ZHDJ_GATEWAY_", extra="ignore")
@@ -26,6 +30,10 @@ class GatewaySettings(ServiceSettings):
     # PEM of the signing key (from a Kubernetes Secret); when unset the gateway keeps its keys
     # in its database and creates one on first start.
     signing_key_pem: str | None = Field(default=None, repr=False)
+    # A new signing key is in the JWKS this long before it signs, so that every service's cached
+    # JWKS has it by then. Unset: ZHDJ_JWKS_CACHE_SECONDS + the JWKS's HTTP max-age (60 s).
+    # 0 signs at once (an emergency: services may refuse new tokens until they refetch).
+    key_publish_seconds: int | None = Field(default=None, ge=0)
     # HMAC key for API-key hashes. Demo value only; production refuses it.
     api_key_pepper: str = Field(default="demo-only-api-key-pepper", repr=False)
 
@@ -58,3 +66,9 @@ class GatewaySettings(ServiceSettings):
     upstream_deadline: float = 30.0  # whole request, including the streamed body
     breaker_failures: int = 5  # consecutive failures that open a circuit
     breaker_reset_seconds: float = 5.0  # half-open after this long
+
+    @property
+    def effective_key_publish_seconds(self) -> int:
+        if self.key_publish_seconds is not None:
+            return self.key_publish_seconds
+        return self.platform.jwks_cache_seconds + JWKS_MAX_AGE_SECONDS

@@ -86,7 +86,8 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         # 400: a body that cannot be read at all (not UTF-8, broken multipart), as FastAPI answers.
-        responses=problem_responses(400, 401, 403, 422),
+        # 503: the database did not answer (zhdj_shared.errors), whatever the operation.
+        responses=problem_responses(400, 401, 403, 422, 503),
     )
     app.state.settings = settings
     app.state.database = db

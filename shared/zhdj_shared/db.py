@@ -8,6 +8,9 @@ The pitfalls this module handles (see docs/decisions/0003-database.md):
 * ``expire_on_commit=False``: reading an attribute after commit must not trigger lazy IO.
 * The request's unit of work commits *before* the response is sent, so a failed commit is an
   error response rather than a 200 for data that was never stored.
+* A database that does not answer shows as several exception types (asyncpg's mid-query losses
+  are plain ``DBAPIError``s, a refused connection a raw ``OSError``): :func:`database_unavailable`
+  is the one test for all of them (answered 503 by ``zhdj_shared.errors``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
@@ -83,6 +87,43 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+# PostgreSQL SQLSTATEs of a server that cannot serve right now: class 08 (connection exception),
+# 57P01-57P03 (shutting down, crashed, starting up: what a restart answers), 53300 (too many
+# connections). A retry shortly after will likely work.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+# Class 22 (data exception): a value the database cannot store (a NUL character in text, a string
+# longer than its column, a number out of range) - the request's fault, not the database's.
+_DATA_SQLSTATE_CLASS = "22"
+
+
+def _sqlstate(exc: sa_exc.DBAPIError) -> str:
+    return str(getattr(exc.orig, "sqlstate", None) or "")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database did not answer, so nothing was committed and a retry will likely work.
+
+    SQLAlchemy's ``OperationalError`` and ``InterfaceError`` (SQLite busy beyond its timeout, a
+    connection refused, see ``_connect_errors_as_dbapi_errors``), a connection found dead in the
+    middle of a statement (``connection_invalidated``: asyncpg reports it as a plain
+    ``DBAPIError``), a server shutting down or starting up, and no pooled connection in time.
+    """
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection within pool_timeout
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError) or isinstance(exc, sa_exc.IntegrityError):
+        return False
+    if exc.connection_invalidated or isinstance(
+        exc, (sa_exc.OperationalError, sa_exc.InterfaceError)
+    ):
+        return True
+    return _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
+
+
+def unstorable_value(exc: BaseException) -> bool:
+    """The database refused a value of the request (PostgreSQL's data exceptions, class 22)."""
+    return isinstance(exc, sa_exc.DBAPIError) and _sqlstate(exc).startswith(_DATA_SQLSTATE_CLASS)
+
+
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> AsyncEngine:
     """An engine with the per-driver settings that make both databases behave alike."""
     if is_sqlite(url):
@@ -104,6 +145,7 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> Async
         pool_recycle=1800,
     )
     _replace_closed_connections(engine)
+    _connect_errors_as_dbapi_errors(engine)
     return engine
 
 
@@ -123,6 +165,20 @@ def _replace_closed_connections(engine: AsyncEngine) -> None:
             raise DisconnectionError("the server closed this pooled connection")
 
 
+def _connect_errors_as_dbapi_errors(engine: AsyncEngine) -> None:
+    """asyncpg raises a refused or unreachable server as a bare ``OSError`` (``TimeoutError`` is
+    one), which SQLAlchemy passes through unwrapped; made an ``OperationalError`` here, it is
+    answered like every other lost connection instead of as an unexpected 500."""
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except OSError as exc:
+            dbapi: Any = dialect.loaded_dbapi
+            raise dbapi.OperationalError(f"cannot connect to the database: {exc}") from exc
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -139,7 +195,31 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(_WRITER_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# A session's connection option: its SQLite transaction begins IMMEDIATE (see claim_writer).
+_WRITER_OPTION = "zhdj_sqlite_writer"
+
+
+async def claim_writer(session: AsyncSession) -> None:
+    """Make the session's transaction a writer from its first statement, on SQLite.
+
+    SQLite in WAL mode lets a transaction read from a snapshot and upgrades it to a writer at its
+    first write; if another transaction committed a write in between, the snapshot is stale and
+    the upgrade fails at once with "database is locked" (the busy timeout does not apply). A unit
+    of work that reads, then spends time (a password hash, ~0.1 s), then writes, thus failed with
+    a 503 whenever any other write landed meanwhile: two registrations of one username were two
+    503s instead of a 201 and a 409. ``BEGIN IMMEDIATE`` takes the write lock first, so concurrent
+    writers queue (up to the busy timeout) and each sees what the previous one committed.
+    PostgreSQL ignores the option (its rows are locked as they are written).
+
+    Call before the session's first statement; afterwards (or on a session bound to a test's
+    outer transaction) it changes nothing.
+    """
+    if not session.in_transaction():
+        await session.connection(execution_options={_WRITER_OPTION: True})
 
 
 class Database:
@@ -182,3 +262,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # ``scope="function"``: FastAPI 0.118+ would otherwise run the commit after the response is sent.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_writer_session(session: SessionDep) -> AsyncSession:
+    """The request's unit of work, a writer from its first statement (:func:`claim_writer`): for
+    routes that read, do slow work and then write. Built on ``get_session``, so a test's override
+    of that one applies here too."""
+    await claim_writer(session)
+    return session
+
+
+WriterSessionDep = Annotated[AsyncSession, Depends(get_writer_session, scope="function")]

@@ -16,12 +16,13 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from zhdj_shared.context import current_request_id
+from zhdj_shared.db import database_unavailable, unstorable_value
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://zhdj.local/problems/"
@@ -103,6 +104,12 @@ class BadGateway(Problem):
 
 class ServiceUnavailable(Problem):
     status, title, slug = 503, "Service unavailable", "unavailable"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database did not answer (``zhdj_shared.db.database_unavailable``); nothing stored."""
+
+    slug = "database-unavailable"
 
 
 class GatewayTimeout(Problem):
@@ -206,15 +213,19 @@ async def _integrity_handler(_request: Request, _exc: Exception) -> Response:
     )
 
 
-async def _database_unavailable_handler(_request: Request, _exc: Exception) -> Response:
-    # The connection was lost or refused (a database restart, a failover, SQLite busy beyond
-    # its timeout): the transaction did not commit, and a retry shortly after will likely work.
-    # 503 says so to clients, and the gateway's breaker counts it as the upstream failing.
+DATABASE_UNAVAILABLE_DETAIL = (
+    "The database is not answering right now; nothing was stored. Try again shortly."
+)
+
+
+def database_unavailable_response() -> Response:
+    """503 with ``Retry-After``: the transaction did not commit, a retry shortly after will likely
+    work, and the gateway's breaker counts it as the upstream failing."""
     return problem_response(
-        503,
-        title="Service unavailable",
-        slug="database-unavailable",
-        detail="The database is not answering right now; nothing was stored. Try again shortly.",
+        DatabaseUnavailable.status,
+        title=DatabaseUnavailable.title,
+        slug=DatabaseUnavailable.slug,
+        detail=DATABASE_UNAVAILABLE_DETAIL,
         headers={"Retry-After": "1"},
     )
 
@@ -233,11 +244,28 @@ async def _database_busy_handler(_request: Request, _exc: Exception) -> Response
     )
 
 
+async def _database_error_handler(_request: Request, exc: Exception) -> Response:
+    # The connection was lost or refused (a database restart, a failover, SQLite busy beyond its
+    # timeout): see ``zhdj_shared.db.database_unavailable``. No pooled connection in time is
+    # ``_database_busy_handler``'s.
+    if database_unavailable(exc):
+        return database_unavailable_response()
+    if unstorable_value(exc):
+        # A value the schema let through but the database refuses (PostgreSQL stores no NUL
+        # character, for one): the request's fault, and the transaction stored nothing.
+        return problem_response(
+            422,
+            title="Unprocessable content",
+            slug="validation",
+            detail="A value of the request cannot be stored (a control character, out of range).",
+        )
+    raise exc  # anything else is unexpected: the last-resort 500, with its traceback logged
+
+
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem_handler)
     app.add_exception_handler(IntegrityError, _integrity_handler)
-    app.add_exception_handler(OperationalError, _database_unavailable_handler)
-    app.add_exception_handler(InterfaceError, _database_unavailable_handler)
+    app.add_exception_handler(DBAPIError, _database_error_handler)
     app.add_exception_handler(PoolTimeout, _database_busy_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)

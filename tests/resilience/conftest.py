@@ -1,10 +1,10 @@
 """The real processes for the resilience tests (issue 7, point 3).
 
-Each test starts what it needs as ``python -m zhdj_gateway`` / ``python -m zhdj_registry`` on
-free ports: the registry on a fresh PostgreSQL database (``tests/support/databases.py``, dropped
-at the end of the session) or on a private PostgreSQL instance (``PrivatePostgres``, for the test
-that restarts PostgreSQL: the machine's shared cluster is never restarted), the gateway's
-identity on SQLite in the test's folder. Timeouts and breaker settings are short so that every
+The package's tests share one ``python -m zhdj_gateway`` and one ``python -m zhdj_registry`` on
+free ports, both on a private PostgreSQL instance (``PrivatePostgres``: ``initdb`` in a temporary
+folder, its own port), so that a test may restart PostgreSQL without touching the machine's
+shared cluster: the registry's data in its ``postgres`` database, the gateway's identity store in
+a ``gateway`` database of the same server. Timeouts and breaker settings are short so that every
 fault shows within a second or two. Every process started here is stopped by its own handle.
 """
 
@@ -23,14 +23,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
-from tests.support.databases import REQUIRE_POSTGRES, fresh_postgres_database, postgres_reachable
+from tests.support.databases import REQUIRE_POSTGRES
 
 PYTHON = sys.executable
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 START_TIMEOUT = 60.0
+GATEWAY_DATABASE = "gateway"
 
 
 def free_port() -> int:
@@ -108,15 +110,13 @@ BREAKER_RESET = 0.5  # ZHDJ_GATEWAY_BREAKER_RESET_SECONDS
 class Platform:
     """The gateway and the registry, shared by the resilience tests (starting them is the cost).
 
-    The registry's database is on ``postgres`` (a private PostgreSQL instance that a test may
-    restart); the gateway's identity store is a fresh database of the shared PostgreSQL. The
-    gateway's assessment upstream points at ``slow_port``, where the slow-upstream test listens.
-    A test that kills or stops the registry starts it again (``ensure_registry``).
+    Both databases are on ``postgres`` (a private PostgreSQL instance that a test may restart).
+    The gateway's assessment upstream points at ``slow_port``, where the slow-upstream test
+    listens. A test that kills or stops the registry starts it again (``ensure_registry``).
     """
 
     tmp: Path
     postgres: PrivatePostgres
-    gateway_db: str
     admin_password: str = field(default_factory=lambda: "resil-" + secrets.token_urlsafe(12))
     gateway_port: int = field(default_factory=free_port)
     registry_port: int = field(default_factory=free_port)
@@ -136,7 +136,11 @@ class Platform:
 
     @property
     def registry_db(self) -> str:
-        return self.postgres.dsn.replace("postgresql://", "postgresql+asyncpg://")
+        return self.postgres.url("postgres")
+
+    @property
+    def gateway_db(self) -> str:
+        return self.postgres.url(GATEWAY_DATABASE)
 
     def start_gateway(self, *, wait: bool = True) -> Proc:
         env = base_env(
@@ -156,6 +160,8 @@ class Platform:
             ZHDJ_GATEWAY_RATE_LIMIT_IP_BURST="100000",
             ZHDJ_GATEWAY_RATE_LIMIT_PER_CLIENT="100000",
             ZHDJ_GATEWAY_RATE_LIMIT_CLIENT_BURST="100000",
+            # Cheap password hashes: the tests stream token grants and user creations.
+            ZHDJ_GATEWAY_PASSWORD_HASH_COST="4",
         )
         self.gateway = Proc(
             "gateway", [PYTHON, "-m", "zhdj_gateway"], env, self.tmp / "gateway.log"
@@ -165,7 +171,7 @@ class Platform:
             self.gateway.wait_ready(f"{self.gateway_url}/readyz")
         return self.gateway
 
-    def start_registry(self, *, demo: bool = False) -> Proc:
+    def start_registry(self, *, demo: bool = False, wait: bool = True) -> Proc:
         env = base_env(
             self.tmp,
             ZHDJ_REGISTRY_PORT=str(self.registry_port),
@@ -177,7 +183,8 @@ class Platform:
             "registry", [PYTHON, "-m", "zhdj_registry"], env, self.tmp / "registry.log"
         )
         self.procs.append(self.registry.start())
-        self.registry.wait_ready(f"{self.registry_url}/readyz")
+        if wait:
+            self.registry.wait_ready(f"{self.registry_url}/readyz")
         return self.registry
 
     def ensure_registry(self) -> Proc:
@@ -205,29 +212,22 @@ class Platform:
             proc.stop()
 
 
-async def require_postgres() -> None:
-    if not await postgres_reachable():
-        if REQUIRE_POSTGRES:
-            pytest.fail("PostgreSQL is required (ZHDJ_TEST_REQUIRE_POSTGRES=1) but unreachable")
-        pytest.skip("PostgreSQL is not reachable")
-
-
 @pytest.fixture(scope="package")
 async def platform() -> AsyncIterator[Platform]:
-    await require_postgres()
     tmp = Path(tempfile.mkdtemp(prefix="zhdj-resilience-"))
-    gateway_db = await fresh_postgres_database("zhdj_resil_gateway")
     # Not under pytest's temporary folder: that one is private to the current user (0700), and
     # the server runs as ``postgres`` when we are root.
     postgres = PrivatePostgres(Path(tempfile.mkdtemp(prefix="zhdj-private-pg-")))
-    running = Platform(tmp, postgres, gateway_db)
+    running = Platform(tmp, postgres)
     try:
-        # The gateway starts while the private PostgreSQL is created (the registry does not
-        # need the gateway to start, only to verify tokens later).
-        gateway = running.start_gateway(wait=False)
         postgres.create()
-        running.start_registry(demo=True)
+        await postgres.create_database(GATEWAY_DATABASE)
+        # Both start at once (the registry does not need the gateway to start, only to verify
+        # tokens later), each migrating its own database.
+        gateway = running.start_gateway(wait=False)
+        registry = running.start_registry(demo=True, wait=False)
         gateway.wait_ready(f"{running.gateway_url}/readyz")
+        registry.wait_ready(f"{running.registry_url}/readyz")
         yield running
     finally:
         running.stop_all()
@@ -265,7 +265,21 @@ class PrivatePostgres:
 
     @property
     def dsn(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        return self.dsn_of("postgres")
+
+    def dsn_of(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def url(self, database: str) -> str:
+        """The SQLAlchemy URL the platform's processes take."""
+        return self.dsn_of(database).replace("postgresql://", "postgresql+asyncpg://")
+
+    async def create_database(self, name: str) -> None:
+        connection = await asyncpg.connect(self.dsn)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
 
     def _run(self, *args: str, timeout: float = 60) -> None:
         completed = subprocess.run(

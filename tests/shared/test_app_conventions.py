@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
-from fastapi import APIRouter
-from sqlalchemy import Column, Integer, MetaData, Table, insert, select
+from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select, text
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.support.databases import fresh_postgres_database
+from tests.support.databases import (
+    PG_ADMIN_DSN,
+    REQUIRE_POSTGRES,
+    fresh_postgres_database,
+    postgres_reachable,
+)
 from tests.support.tokens import TestKeys
 from zhdj_shared.app import create_service_app
 from zhdj_shared.db import Database, SessionDep
@@ -39,7 +47,9 @@ async def lost(kind: str) -> dict[str, str]:
     raise error("INSERT ...", {}, Exception("connection was closed in the middle of operation"))
 
 
-things = Table("things", MetaData(), Column("id", Integer, primary_key=True))
+metadata = MetaData()
+things = Table("things", metadata, Column("id", Integer, primary_key=True))
+notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column("body", Text))
 
 
 @router.post("/api/test/things/{thing_id}", status_code=201)
@@ -55,6 +65,21 @@ async def count_things(session: SessionDep) -> dict[str, int]:
     return {"count": len(rows)}
 
 
+@router.post("/api/test/notes", status_code=201)
+async def add_note(body: dict[str, str], session: SessionDep) -> dict[str, str]:
+    await session.exec(insert(notes).values(body=body["text"]))  # type: ignore[call-overload]
+    return body
+
+
+@router.get("/api/test/slow-query")
+async def slow_query(request: Request, session: SessionDep) -> dict[str, str]:
+    """Tells the test its connection's backend, then waits in a statement (to be cut)."""
+    pid = (await session.exec(text("SELECT pg_backend_pid()"))).one()[0]  # type: ignore[call-overload]
+    request.app.state.backend_pid.set_result(pid)
+    await session.exec(text("SELECT pg_sleep(30)"))  # type: ignore[call-overload]
+    return {"status": "not cut"}
+
+
 @router.get("/api/test/items/{item_id}")
 async def item(item_id: int) -> dict[str, int]:
     return {"id": item_id}
@@ -64,8 +89,14 @@ async def item(item_id: int) -> dict[str, int]:
 async def client(tmp_path: Path, keys: TestKeys) -> AsyncIterator[httpx.AsyncClient]:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     async with database.engine.begin() as connection:
-        await connection.run_sync(things.metadata.create_all)
-    app = create_service_app(
+        await connection.run_sync(metadata.create_all)
+    async with _client(conventions_app(database, tmp_path, keys)) as http:
+        yield http
+    await database.dispose()
+
+
+def conventions_app(database: Database, tmp_path: Path, keys: TestKeys) -> FastAPI:
+    return create_service_app(
         title="t",
         description="t",
         settings=ServiceSettings(service_name="test", migrate_on_start=False),
@@ -74,10 +105,36 @@ async def client(tmp_path: Path, keys: TestKeys) -> AsyncIterator[httpx.AsyncCli
         database=database,
         token_verifier=keys.verifier(),
     )
+
+
+def _client(app: FastAPI) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-        yield http
+    return httpx.AsyncClient(transport=transport, base_url="http://t")
+
+
+@pytest.fixture
+async def postgres_url() -> str:
+    if not await postgres_reachable():
+        if REQUIRE_POSTGRES:
+            pytest.fail("PostgreSQL is required (ZHDJ_TEST_REQUIRE_POSTGRES=1) but unreachable")
+        pytest.skip("PostgreSQL is not reachable")
+    return await fresh_postgres_database("zhdj_test_conventions")
+
+
+@pytest.fixture
+async def pg_app(postgres_url: str, tmp_path: Path, keys: TestKeys) -> AsyncIterator[FastAPI]:
+    database = Database(postgres_url)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    yield conventions_app(database, tmp_path, keys)
     await database.dispose()
+
+
+def _assert_database_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["type"].endswith("/database-unavailable")
 
 
 async def test_unexpected_error_is_a_500_problem_without_internals(
@@ -158,6 +215,47 @@ async def test_every_pooled_connection_in_use_is_a_503_problem_to_retry(
     assert "QueuePool" not in busy.text
     assert again.status_code == 200
     assert again.json() == {"count": 0}
+
+
+async def test_a_refused_postgresql_connection_is_a_503_problem(
+    tmp_path: Path, keys: TestKeys
+) -> None:
+    # asyncpg raises a refused connection as a bare OSError, which SQLAlchemy does not wrap: it
+    # was a 500. Nothing listens on the port.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    database = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/nothing")
+    async with _client(conventions_app(database, tmp_path, keys)) as http:
+        _assert_database_unavailable(await http.post("/api/test/things/1"))
+    await database.dispose()
+
+
+async def test_a_connection_cut_in_the_middle_of_a_statement_is_a_503_problem(
+    pg_app: FastAPI,
+) -> None:
+    # What a PostgreSQL restart does to a busy connection (pg_terminate_backend, the same
+    # message): asyncpg reports it as a plain DBAPIError, which was a 500.
+    pg_app.state.backend_pid = asyncio.get_running_loop().create_future()
+    async with _client(pg_app) as http:
+        pending = asyncio.create_task(http.get("/api/test/slow-query"))
+        pid = await asyncio.wait_for(pg_app.state.backend_pid, 30)
+        admin = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await admin.close()
+        _assert_database_unavailable(await pending)
+        # The same app recovers at once: the pool drops the dead connection.
+        assert (await http.post("/api/test/things/7")).status_code == 201
+
+
+async def test_a_value_postgresql_cannot_store_is_a_422_problem(pg_app: FastAPI) -> None:
+    async with _client(pg_app) as http:
+        refused = await http.post("/api/test/notes", json={"text": "党建\x00"})
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert (await http.post("/api/test/notes", json={"text": "党建"})).status_code == 201
 
 
 async def test_request_id_is_generated_when_missing_or_unsafe(client: httpx.AsyncClient) -> None:

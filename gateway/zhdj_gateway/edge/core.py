@@ -40,7 +40,10 @@ from zhdj_gateway.edge.proxy import ReverseProxy, RouteLabel, Upstream, new_sess
 from zhdj_gateway.edge.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from zhdj_gateway.settings import GatewaySettings
 from zhdj_shared.context import current_request_id
+from zhdj_shared.db import database_unavailable
 from zhdj_shared.errors import (
+    DATABASE_UNAVAILABLE_DETAIL,
+    DatabaseUnavailable,
     NotFound,
     PayloadTooLarge,
     Problem,
@@ -252,7 +255,17 @@ class Edge:
         if exchange is None:
             await send_problem(send, ServiceUnavailable, "API keys cannot be checked right now.")
             return None
-        token = await exchange.token_for(raw_key)
+        try:
+            token = await exchange.token_for(raw_key)
+        except Exception as exc:
+            # The exchange reads the gateway's database outside the identity app, so its
+            # handlers do not see a lost connection: answered here as they would (503, retry).
+            if not database_unavailable(exc):
+                raise
+            await send_problem(
+                send, DatabaseUnavailable, DATABASE_UNAVAILABLE_DETAIL, headers=(retry_after(1),)
+            )
+            return None
         if token is None:
             await send_problem(
                 send,

@@ -69,6 +69,7 @@ def create_identity_app(
     key_store = KeyStore(
         sessions,
         access_token_ttl=settings.access_token_ttl_seconds,
+        publish_seconds=settings.effective_key_publish_seconds,
         configured_pem=settings.signing_key_pem,
     )
     minter = TokenMinter(

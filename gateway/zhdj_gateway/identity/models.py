@@ -121,8 +121,14 @@ class SigningKey(GatewayModel, table=True):
     kid: str = Field(primary_key=True, max_length=64)
     private_pem: str = Field(sa_column=Column(Text, nullable=False))
     public_jwk: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
-    status: str = Field(max_length=16)  # "active" | "retired"
+    # "active": the newest key, signing from ``activates_at``; "retired": superseded by a newer
+    # one. What a key does at a given moment follows from the two times below (keys.py); the
+    # status is kept for the record and for a gateway of the previous release during a rollout.
+    status: str = Field(max_length=16)
     source: str = Field(max_length=16)  # "generated" | "configured"
     created_at: datetime = _created()
-    # A retired key stays in the JWKS until then (the last token it signed has expired).
+    # Signs from then: a new key is published in the JWKS first and signs only once every
+    # service's cached JWKS has it. None: since ``created_at`` (keys made before this column).
+    activates_at: datetime | None = _optional_time()
+    # In the JWKS until then (the last token it signed has expired); None: no successor yet.
     retire_after: datetime | None = _optional_time()

@@ -160,20 +160,13 @@ class SigningKeyRepository(_Repository):
     async def get(self, kid: str) -> SigningKey | None:
         return await self.session.get(SigningKey, kid)
 
-    async def active(self) -> SigningKey | None:
-        query = (
-            select(SigningKey)
-            .where(SigningKey.status == "active")
-            .order_by(col(SigningKey.created_at).desc())
-        )
-        return (await self.session.exec(query)).first()
-
-    async def verifiable(self, now: datetime) -> Sequence[SigningKey]:
+    async def published(self, now: datetime) -> Sequence[SigningKey]:
+        """Keys in the JWKS at ``now``: no successor yet, or tokens they signed still valid."""
         query = (
             select(SigningKey)
             .where(
                 or_(
-                    col(SigningKey.status) == "active",
+                    col(SigningKey.retire_after).is_(None),
                     col(SigningKey.retire_after) > now,
                 )
             )
@@ -185,10 +178,11 @@ class SigningKeyRepository(_Repository):
         query = select(SigningKey).order_by(col(SigningKey.created_at).desc())
         return (await self.session.exec(query)).all()
 
-    async def retire_active(self, *, retire_after: datetime) -> None:
+    async def supersede(self, *, retire_after: datetime) -> None:
+        """Every key without a successor gets one: it leaves the JWKS at ``retire_after``."""
         await self.session.exec(
             update(SigningKey)
-            .where(col(SigningKey.status) == "active")
+            .where(col(SigningKey.retire_after).is_(None))
             .values(status="retired", retire_after=retire_after)
             .execution_options(synchronize_session="fetch")
         )

@@ -1,6 +1,9 @@
 """HTTP of the identity half: ``/auth/*`` and ``/.well-known/jwks.json``.
 
-Routes only translate between HTTP and the services; the request's unit of work commits.
+Routes only translate between HTTP and the services; the request's unit of work commits. Routes
+that write take ``WriterSessionDep``: they read first and often hash a password in between,
+which on SQLite must not start from a snapshot another write can make stale (see
+``zhdj_shared.db.claim_writer``); the token endpoint's grants claim it themselves.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ from zhdj_gateway.identity.services import accounts, api_keys, clients, oauth
 from zhdj_gateway.identity.services.accounts import Account
 from zhdj_gateway.identity.services.errors import LoginThrottled, OAuthError
 from zhdj_gateway.identity.services.oauth import ClientCredentials
-from zhdj_shared.db import SessionDep
+from zhdj_gateway.settings import JWKS_MAX_AGE_SECONDS
+from zhdj_shared.db import SessionDep, WriterSessionDep
 from zhdj_shared.errors import Conflict, TooManyRequests, Unauthorized, problem_responses
 from zhdj_shared.pagination import PageParams, page_params
 from zhdj_shared.security.authz import Principal, current_principal
@@ -281,7 +285,8 @@ async def revoke(request: Request, session: SessionDep, ctx: IdentityDep) -> Res
 @token_router.get("/.well-known/jwks.json", summary="Public signing keys (JWKS)", tags=["oauth"])
 async def jwks(ctx: IdentityDep) -> Response:
     return json_response(
-        await ctx.key_store.jwks(), headers={"Cache-Control": "public, max-age=60"}
+        await ctx.key_store.jwks(),
+        headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE_SECONDS}"},
     )
 
 
@@ -297,7 +302,7 @@ account_router = APIRouter(prefix="/auth", tags=["account"])
     responses=problem_responses(409),
 )
 async def register(
-    body: RegisterRequest, response: Response, session: SessionDep, ctx: IdentityDep
+    body: RegisterRequest, response: Response, session: WriterSessionDep, ctx: IdentityDep
 ) -> UserView:
     account = await accounts.register_resident(session, ctx.hasher, body)
     _created(response, f"/auth/users/{account.user.id}")
@@ -348,7 +353,7 @@ async def list_users(session: SessionDep, page: Pages) -> UserPage:
 
 @admin_router.post("/users", status_code=201, tags=["users"], responses=problem_responses(409))
 async def create_user(
-    body: UserCreate, response: Response, session: SessionDep, ctx: IdentityDep
+    body: UserCreate, response: Response, session: WriterSessionDep, ctx: IdentityDep
 ) -> UserView:
     account = await accounts.create_account(session, ctx.hasher, body)
     _created(response, f"/auth/users/{account.user.id}")
@@ -361,7 +366,7 @@ async def get_user(user_id: str, session: SessionDep) -> UserView:
 
 
 @admin_router.patch("/users/{user_id}", tags=["users"], summary="Change roles, status, name")
-async def update_user(user_id: str, body: UserUpdate, session: SessionDep) -> UserView:
+async def update_user(user_id: str, body: UserUpdate, session: WriterSessionDep) -> UserView:
     return user_view(await accounts.update_account(session, user_id, body))
 
 
@@ -372,7 +377,7 @@ async def update_user(user_id: str, body: UserUpdate, session: SessionDep) -> Us
     summary="Set a new password (ends the user's sessions)",
 )
 async def reset_password(
-    user_id: str, body: PasswordReset, session: SessionDep, ctx: IdentityDep
+    user_id: str, body: PasswordReset, session: WriterSessionDep, ctx: IdentityDep
 ) -> Response:
     await accounts.reset_password(session, ctx.hasher, user_id, body.password)
     return Response(status_code=204)
@@ -388,7 +393,7 @@ async def list_clients(session: SessionDep, page: Pages) -> ClientPage:
     "/clients", status_code=201, tags=["clients"], summary="Register a client (secret shown once)"
 )
 async def create_client(
-    body: ClientCreate, response: Response, session: SessionDep, ctx: IdentityDep
+    body: ClientCreate, response: Response, session: WriterSessionDep, ctx: IdentityDep
 ) -> ClientWithSecret:
     created = await clients.create_client(session, ctx.hasher, body)
     _created(response, f"/auth/clients/{created.client.client_id}")
@@ -407,7 +412,7 @@ async def get_client(client_id: str, session: SessionDep) -> ClientView:
 async def update_client(
     client_id: str,
     body: ClientUpdate,
-    session: SessionDep,
+    session: WriterSessionDep,
     ctx: IdentityDep,
     background: BackgroundTasks,
 ) -> ClientView:
@@ -420,7 +425,7 @@ async def update_client(
     "/clients/{client_id}/secret", tags=["clients"], summary="New secret (shown once)"
 )
 async def rotate_client_secret(
-    client_id: str, response: Response, session: SessionDep, ctx: IdentityDep
+    client_id: str, response: Response, session: WriterSessionDep, ctx: IdentityDep
 ) -> ClientSecret:
     rotated = await clients.rotate_secret(session, ctx.hasher, client_id)
     response.headers.update(NO_STORE)
@@ -431,7 +436,7 @@ async def rotate_client_secret(
     "/clients/{client_id}", status_code=204, tags=["clients"], summary="Deactivate a client"
 )
 async def deactivate_client(
-    client_id: str, session: SessionDep, ctx: IdentityDep, background: BackgroundTasks
+    client_id: str, session: WriterSessionDep, ctx: IdentityDep, background: BackgroundTasks
 ) -> Response:
     await clients.deactivate_client(session, client_id)
     _forget_client_tokens(ctx, background, client_id)
@@ -460,7 +465,7 @@ async def list_api_keys(
     "/api-keys", status_code=201, tags=["api-keys"], summary="New API key (shown once)"
 )
 async def create_api_key(
-    body: ApiKeyCreate, response: Response, session: SessionDep, ctx: IdentityDep
+    body: ApiKeyCreate, response: Response, session: WriterSessionDep, ctx: IdentityDep
 ) -> ApiKeyWithSecret:
     created = await api_keys.create_api_key(session, ctx.settings.api_key_pepper, body)
     _created(response, f"/auth/api-keys/{created.key.id}")
@@ -475,7 +480,7 @@ async def get_api_key(key_id: str, session: SessionDep) -> ApiKeyView:
 
 @admin_router.delete("/api-keys/{key_id}", status_code=204, tags=["api-keys"])
 async def revoke_api_key(
-    key_id: str, session: SessionDep, ctx: IdentityDep, background: BackgroundTasks
+    key_id: str, session: WriterSessionDep, ctx: IdentityDep, background: BackgroundTasks
 ) -> Response:
     key = await api_keys.revoke_api_key(session, key_id)
     ctx.api_keys.forget(key.key_hash)
@@ -494,7 +499,8 @@ async def list_signing_keys(ctx: IdentityDep) -> SigningKeyList:
 @admin_router.post(
     "/keys/rotate",
     tags=["signing-keys"],
-    summary="New active signing key; the old one verifies until its tokens expire",
+    summary="New signing key: in the JWKS at once, signing after ZHDJ_GATEWAY_KEY_PUBLISH_SECONDS;"
+    " the previous one signs until then and verifies until its tokens expire",
     responses=problem_responses(409),
 )
 async def rotate_signing_key(ctx: IdentityDep) -> SigningKeyList:

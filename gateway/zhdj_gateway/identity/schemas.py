@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,6 +18,7 @@ from pydantic import (
 
 from zhdj_gateway.identity.grants import ALL_SCOPES, CLIENT_ROLES, USER_ROLES
 from zhdj_shared.security.scopes import Role
+from zhdj_shared.text import no_control_characters
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{2,63}$"
 PHONE_PATTERN = r"^\+?[0-9][0-9\- ]{4,19}$"
@@ -29,11 +31,18 @@ COMMON_PASSWORDS = frozenset(
 )  # fmt: skip
 
 Username = Annotated[str, StringConstraints(strip_whitespace=True, pattern=USERNAME_PATTERN)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+OneLine = AfterValidator(no_control_characters)
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), OneLine
+]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)]
 Password = Annotated[str, Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)]
-OrgId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+OrgId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), OneLine
+]
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
+]
 
 
 def check_password(password: str, username: str | None = None) -> str:
@@ -269,9 +278,13 @@ class ApiKeyPage(BaseModel):
 
 class SigningKeyView(BaseModel):
     kid: str
-    status: str
+    status: Literal["next", "active", "retired"] = Field(
+        description="next: in the JWKS, signs from activates_at; active: signs now;"
+        " retired: superseded, in the JWKS until retire_after"
+    )
     source: str
     created_at: datetime
+    activates_at: datetime
     retire_after: datetime | None
 
 

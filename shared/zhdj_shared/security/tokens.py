@@ -35,21 +35,43 @@ class InvalidToken(Exception):
 
 
 JwksFetcher = Callable[[], Awaitable[Mapping[str, Any]]]
+REFETCH_COOLDOWN_SECONDS = 30.0
 
 
 class JwksCache:
-    """Public keys by ``kid``, fetched from the gateway's JWKS and kept ``ttl`` seconds."""
+    """Public keys by ``kid``, fetched from the gateway's JWKS and kept ``ttl`` seconds.
 
-    def __init__(self, fetch: JwksFetcher, *, ttl: float = 300.0, cooldown: float = 30.0) -> None:
+    The gateway publishes a new signing key longer than ``ttl`` before it signs with it
+    (``ZHDJ_GATEWAY_KEY_PUBLISH_SECONDS``), so a cache refreshed on time always knows the key of
+    a token; the refetch on an unknown ``kid`` is the fallback. ``clock`` (monotonic seconds) is
+    for tests that move time.
+    """
+
+    def __init__(
+        self,
+        fetch: JwksFetcher,
+        *,
+        ttl: float = 300.0,
+        cooldown: float = REFETCH_COOLDOWN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._fetch = fetch
         self._ttl = ttl
         self._cooldown = cooldown
+        self._clock = clock
         self._keys: dict[str, dict[str, Any]] = {}
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
 
     @classmethod
-    def from_url(cls, url: str, *, ttl: float = 300.0, timeout: float = 5.0) -> JwksCache:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        ttl: float = 300.0,
+        timeout: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> JwksCache:
         async def fetch() -> Mapping[str, Any]:
             async with httpx.AsyncClient(timeout=timeout) as client:
                 response = await client.get(url)
@@ -57,7 +79,7 @@ class JwksCache:
                 data: Mapping[str, Any] = response.json()
                 return data
 
-        return cls(fetch, ttl=ttl)
+        return cls(fetch, ttl=ttl, clock=clock)
 
     @classmethod
     def static(cls, jwks: Mapping[str, Any]) -> JwksCache:
@@ -67,7 +89,7 @@ class JwksCache:
         return cls(fetch, ttl=float("inf"), cooldown=0.0)
 
     async def key(self, kid: str) -> dict[str, Any]:
-        now = time.monotonic()
+        now = self._clock()
         if now - self._fetched_at > self._ttl:
             await self._refresh(now)
         elif kid not in self._keys and now - self._fetched_at > self._cooldown:
@@ -79,7 +101,7 @@ class JwksCache:
 
     async def _refresh(self, now: float) -> None:
         async with self._lock:
-            if self._fetched_at == now or time.monotonic() - self._fetched_at < self._cooldown:
+            if self._fetched_at == now or self._clock() - self._fetched_at < self._cooldown:
                 return
             try:
                 document = await self._fetch()
@@ -93,7 +115,7 @@ class JwksCache:
                 if isinstance(k, Mapping) and k.get("kid") and k.get("kty") == "RSA"
             }
             self._keys = keys
-            self._fetched_at = time.monotonic()
+            self._fetched_at = self._clock()
 
 
 @dataclass(frozen=True)

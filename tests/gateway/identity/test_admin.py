@@ -271,6 +271,32 @@ async def test_user_roles_are_validated(harness: Harness) -> None:
     assert fields == {"roles.0.role", "roles.1.role"}
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/auth/users",
+            {
+                "username": "nul_org",
+                "password": "Nul-pass-2026",
+                "display_name": "x",
+                "roles": [{"role": "member", "org_id": "org\x00"}],
+            },
+            "roles.0.org_id",
+        ),
+        ("/auth/clients", {"name": "第三方\x00", "scopes": ["registry:read"]}, "name"),
+    ],
+)
+async def test_control_characters_are_refused_on_both_databases(
+    harness: Harness, path: str, body: dict[str, Any], field: str
+) -> None:
+    users, clients = await harness.count(User), await harness.count(OAuthClient)
+    response = await harness.client.post(path, json=body, headers=await harness.admin())
+    assert response.status_code == 422, response.text
+    assert field in {e["field"] for e in response.json()["errors"]}
+    assert (await harness.count(User), await harness.count(OAuthClient)) == (users, clients)
+
+
 async def test_bad_cursor_is_422(harness: Harness) -> None:
     response = await harness.client.get(
         "/auth/users", params={"cursor": "garbage!"}, headers=await harness.admin()

@@ -42,6 +42,9 @@ async def test_register_creates_a_resident(harness: Harness) -> None:
         ({"password": "onlyletters"}, "password"),
         ({"password": "resident_zhao-1"}, "password"),
         ({"display_name": ""}, "display_name"),
+        # PostgreSQL stores no NUL (it was a 500 there, and stored on SQLite)
+        ({"display_name": "赵\x00六"}, "display_name"),
+        ({"display_name": "赵六\n管理员"}, "display_name"),
         ({"phone": "call me"}, "phone"),
         ({"role": "admin"}, "role"),
     ],

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 import jwt as pyjwt
 import pytest
@@ -12,9 +14,16 @@ from sqlmodel import col
 
 from tests.gateway.identity import tokens_util as t
 from tests.gateway.identity.conftest import ADMIN_PASSWORD, Harness, make_settings, running
-from zhdj_gateway.identity.keys import generate_private_pem, public_jwk, rfc7638_thumbprint
+from zhdj_gateway.identity.keys import (
+    KeyStore,
+    generate_private_pem,
+    public_jwk,
+    rfc7638_thumbprint,
+)
 from zhdj_gateway.identity.models import SigningKey
-from zhdj_shared.db import Database
+from zhdj_gateway.settings import JWKS_MAX_AGE_SECONDS
+from zhdj_shared.db import Database, utcnow
+from zhdj_shared.security.tokens import LEEWAY_SECONDS
 
 BadToken = Callable[[Harness], Awaitable[str]]
 
@@ -114,49 +123,125 @@ def _kid(token: str) -> str:
     return str(pyjwt.get_unverified_header(token)["kid"])
 
 
-async def test_rotation_keeps_old_tokens_valid(harness: Harness) -> None:
+class MovingClock:
+    """The key schedule's wall clock, moved by the test (the signing itself uses real time)."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def _keys_by_kid(listed: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k["kid"]: k for k in listed["items"]}
+
+
+async def test_rotation_publishes_the_new_key_before_it_signs(harness: Harness) -> None:
+    clock = MovingClock()
+    harness.app.state.key_store.clock = clock
+    delay = harness.settings.effective_key_publish_seconds
+    grace = harness.settings.access_token_ttl_seconds + LEEWAY_SECONDS
     admin = await harness.admin()
     old_kid = _kid(admin["Authorization"].split()[1])
+
     rotated = await harness.client.post("/auth/keys/rotate", headers=admin)
     assert rotated.status_code == 200, rotated.text
-    statuses = {k["kid"]: k["status"] for k in rotated.json()["items"]}
-    assert statuses[old_kid] == "retired"
-    (new_kid,) = [kid for kid, status in statuses.items() if status == "active"]
-    assert new_kid != old_kid
-
-    # the token signed with the old key still works
-    assert (await harness.client.get("/auth/me", headers=admin)).status_code == 200
-    # new tokens carry the new kid and work too
-    fresh = await harness.admin()
-    assert _kid(fresh["Authorization"].split()[1]) == new_kid
-    assert (await harness.client.get("/auth/me", headers=fresh)).status_code == 200
-    # the JWKS lists both, public parts only
+    keys = _keys_by_kid(rotated.json())
+    (new_kid,) = set(keys) - {old_kid}
+    assert keys[old_kid]["status"] == "active"  # still the one signing
+    assert keys[new_kid]["status"] == "next"
+    starts = datetime.fromisoformat(keys[new_kid]["activates_at"])
+    assert starts == clock.now + timedelta(seconds=delay)
+    assert datetime.fromisoformat(keys[old_kid]["retire_after"]) == starts + timedelta(
+        seconds=grace
+    )
+    # Published at once (public parts only), but not signing yet.
     document = (await harness.client.get("/.well-known/jwks.json")).json()
     assert {new_kid, old_kid} <= {k["kid"] for k in document["keys"]}
     assert all("d" not in k and "p" not in k for k in document["keys"])
-    listed = (await harness.client.get("/auth/keys", headers=fresh)).json()
+    clock.advance(delay - 1)
+    assert _kid((await harness.admin())["Authorization"].split()[1]) == old_kid
+
+    # From activates_at on, the new key signs; tokens of both keys verify.
+    clock.advance(1)
+    fresh = await harness.admin()
+    assert _kid(fresh["Authorization"].split()[1]) == new_kid
+    assert (await harness.client.get("/auth/me", headers=fresh)).status_code == 200
+    assert (await harness.client.get("/auth/me", headers=admin)).status_code == 200
+    listed = _keys_by_kid((await harness.client.get("/auth/keys", headers=fresh)).json())
+    assert {k: v["status"] for k, v in listed.items() if k in keys} == {
+        old_kid: "retired",
+        new_kid: "active",
+    }
     assert all(
-        set(k) == {"kid", "status", "source", "created_at", "retire_after"} for k in listed["items"]
+        set(k) == {"kid", "status", "source", "created_at", "activates_at", "retire_after"}
+        for k in listed.values()
     )
 
-
-async def test_retired_key_leaves_jwks_after_its_tokens_expired(harness: Harness) -> None:
-    admin = await harness.admin()
-    old_kid = _kid(admin["Authorization"].split()[1])
-    await harness.client.post("/auth/keys/rotate", headers=admin)
-    async with harness.db.session() as session:
-        row = await session.get(SigningKey, old_kid)
-        assert row is not None
-        assert row.retire_after is not None
-        # kept for at least one access-token lifetime
-        assert (
-            row.retire_after.timestamp() >= time.time() + harness.settings.access_token_ttl_seconds
-        )
-        row.retire_after = row.created_at  # pretend that time has passed
-        session.add(row)
-    document = await harness.app.state.key_store.jwks()
-    assert old_kid not in {k["kid"] for k in document["keys"]}
+    # The old key stays published until its last token has expired, then leaves the JWKS
+    # (the row stays for the record).
+    clock.advance(grace - 1)
+    assert old_kid in {k["kid"] for k in (await harness.app.state.key_store.jwks())["keys"]}
+    clock.advance(1)
+    assert old_kid not in {k["kid"] for k in (await harness.app.state.key_store.jwks())["keys"]}
     assert await harness.count(SigningKey, col(SigningKey.kid) == old_kid) == 1
+
+
+async def test_a_second_rotation_before_the_first_key_signs(harness: Harness) -> None:
+    # Rotating twice within the delay: the first new key would sign only between the two
+    # activation times; every key stays published until one token lifetime after it stopped.
+    clock = MovingClock()
+    store = harness.app.state.key_store
+    store.clock = clock
+    delay = harness.settings.effective_key_publish_seconds
+    first_kid = (await store.signer()).kid
+    second_kid = await store.rotate()
+    clock.advance(delay / 2)
+    third_kid = await store.rotate()
+    assert (await store.signer()).kid == first_kid
+    clock.advance(delay / 2)
+    assert (await store.signer()).kid == second_kid
+    clock.advance(delay / 2)
+    assert (await store.signer()).kid == third_kid
+    published = {k["kid"] for k in (await store.jwks())["keys"]}
+    assert {first_kid, second_kid, third_kid} <= published
+
+
+def test_the_default_publication_delay_outlasts_the_services_jwks_cache() -> None:
+    settings = make_settings()
+    assert settings.key_publish_seconds is None
+    cache = settings.platform.jwks_cache_seconds
+    assert settings.effective_key_publish_seconds == cache + JWKS_MAX_AGE_SECONDS
+    assert make_settings(key_publish_seconds=0).effective_key_publish_seconds == 0
+
+
+async def test_a_new_configured_key_is_published_before_it_signs(harness: Harness) -> None:
+    # ZHDJ_GATEWAY_SIGNING_KEY_PEM changed and the gateway restarted: the store already has a
+    # signing key, so the configured one is scheduled like a rotation.
+    clock = MovingClock()
+    store = harness.app.state.key_store
+    store.clock = clock
+    old_kid = (await store.signer()).kid
+    pem = generate_private_pem()
+    restarted = KeyStore(
+        harness.app.state.identity.sessions,
+        access_token_ttl=harness.settings.access_token_ttl_seconds,
+        publish_seconds=harness.settings.effective_key_publish_seconds,
+        configured_pem=pem,
+        clock=clock,
+    )
+    configured_kid = await restarted.ensure_signing_key()
+    assert configured_kid == public_jwk(pem)["kid"] != old_kid
+    assert configured_kid in {k["kid"] for k in (await restarted.jwks())["keys"]}
+    assert (await restarted.signer()).kid == old_kid
+    assert await restarted.ensure_signing_key() == configured_kid  # a second start: unchanged
+    clock.advance(harness.settings.effective_key_publish_seconds)
+    assert (await restarted.signer()).kid == configured_kid
+    assert (await store.signer()).kid == configured_kid  # another replica switches too
 
 
 async def test_configured_key_is_active_with_thumbprint_kid(gateway_database: Database) -> None:

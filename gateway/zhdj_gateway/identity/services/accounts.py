@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_gateway.identity.grants import scopes_for_roles
@@ -91,21 +92,28 @@ async def _create(
     repo = UserRepository(session)
     key = username_key(body.username)
     if await repo.by_username(key) is not None:
-        raise Conflict(
-            "this username is taken",
-            errors=[FieldError(field="username", message="already taken")],
-        )
-    user = await repo.save(
-        User(
-            username=body.username,
-            username_key=key,
-            display_name=body.display_name,
-            phone=body.phone,
-            password_hash=await hasher.hash(body.password),
-            is_active=active,
-        )
+        raise _username_taken()
+    user = User(
+        username=body.username,
+        username_key=key,
+        display_name=body.display_name,
+        phone=body.phone,
+        password_hash=await hasher.hash(body.password),
+        is_active=active,
     )
+    try:
+        await repo.save(user)
+    except IntegrityError as exc:
+        # A concurrent creation of the same username committed after our check (PostgreSQL:
+        # this insert waited for it on the unique index): the same answer as the check's.
+        raise _username_taken() from exc
     return Account(user, await repo.replace_roles(user.id, roles))
+
+
+def _username_taken() -> Conflict:
+    return Conflict(
+        "this username is taken", errors=[FieldError(field="username", message="already taken")]
+    )
 
 
 async def register_resident(

@@ -24,7 +24,7 @@ from zhdj_gateway.identity.services.clients import authenticate_client, client_s
 from zhdj_gateway.identity.services.errors import LoginThrottled, OAuthError
 from zhdj_gateway.identity.throttle import LoginThrottle
 from zhdj_gateway.identity.tokens import TokenMinter, scope_string
-from zhdj_shared.db import utcnow
+from zhdj_shared.db import claim_writer, utcnow
 from zhdj_shared.ids import new_id
 
 REFRESH_PREFIX = "zr_"
@@ -107,6 +107,7 @@ async def password_grant(
     ip: str | None,
     credentials: ClientCredentials | None,
 ) -> TokenResponse:
+    await claim_writer(session)  # reads, checks a hash, then writes
     client = await _client(session, deps, credentials)
     wait = await deps.throttle.retry_after(username, ip)
     if wait is not None:
@@ -142,6 +143,7 @@ async def refresh_grant(
     scope: str | None,
     credentials: ClientCredentials | None,
 ) -> TokenResponse:
+    await claim_writer(session)  # reads, checks a hash, then writes
     client = await _client(session, deps, credentials)
     repo, now = RefreshTokenRepository(session), utcnow()
     row = await repo.by_hash(refresh_hash(refresh_token))
@@ -207,6 +209,7 @@ async def revoke(
 ) -> None:
     """RFC 7009: revoke a refresh token's family. Unknown tokens (and access tokens, which are
     short-lived) are accepted silently, so the answer reveals nothing."""
+    await claim_writer(session)  # reads, checks a hash, then writes
     client = await _client(session, deps, credentials)
     repo = RefreshTokenRepository(session)
     row = await repo.by_hash(refresh_hash(token)) if token.startswith(REFRESH_PREFIX) else None
