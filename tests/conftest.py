@@ -14,10 +14,9 @@ import pytest
 
 from tests.support.databases import (
     BACKENDS,
-    REQUIRE_POSTGRES,
     drop_created_databases,
     migrated_url,
-    postgres_reachable,
+    require_postgres,
 )
 from tests.support.tokens import TestKeys
 from tests.support.upstreams import registry_upstream
@@ -35,10 +34,8 @@ def keys() -> TestKeys:
 @pytest.fixture(scope="session", params=BACKENDS)
 async def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
-    if name == "postgresql" and not await postgres_reachable():
-        if REQUIRE_POSTGRES:
-            pytest.fail("PostgreSQL is required (ZHDJ_TEST_REQUIRE_POSTGRES=1) but unreachable")
-        pytest.skip("PostgreSQL is not reachable")
+    if name == "postgresql":
+        await require_postgres()
     return name
 
 

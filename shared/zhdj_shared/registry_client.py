@@ -148,7 +148,7 @@ def segment(value: str) -> str:
     return quote(value, safe="")
 
 
-def get_registry(request: Request) -> RegistryClient:
+async def get_registry(request: Request) -> RegistryClient:
     registry: RegistryClient = request.app.state.registry
     return registry
 

@@ -18,9 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.support.databases import (
     PG_ADMIN_DSN,
-    REQUIRE_POSTGRES,
     fresh_postgres_database,
-    postgres_reachable,
+    require_postgres,
 )
 from tests.support.tokens import TestKeys
 from zhdj_shared.app import create_service_app
@@ -114,10 +113,7 @@ def _client(app: FastAPI) -> httpx.AsyncClient:
 
 @pytest.fixture
 async def postgres_url() -> str:
-    if not await postgres_reachable():
-        if REQUIRE_POSTGRES:
-            pytest.fail("PostgreSQL is required (ZHDJ_TEST_REQUIRE_POSTGRES=1) but unreachable")
-        pytest.skip("PostgreSQL is not reachable")
+    await require_postgres()
     return await fresh_postgres_database("zhdj_test_conventions")
 
 

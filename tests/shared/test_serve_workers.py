@@ -24,9 +24,9 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.resilience.conftest import PYTHON, Proc, base_env, free_port, require_postgres
+from tests.resilience.conftest import PYTHON, Proc, base_env, free_port
 from tests.resilience.test_sigterm_shutdown import read_response, refuses_connections
-from tests.support.databases import PG_ADMIN_DSN, fresh_postgres_database
+from tests.support.databases import PG_ADMIN_DSN, fresh_postgres_database, require_postgres
 
 pytestmark = pytest.mark.e2e
 

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,6 +42,14 @@ async def postgres_reachable() -> bool:
         except (OSError, asyncpg.PostgresError, TimeoutError):
             _pg_reachable = False
     return _pg_reachable
+
+
+async def require_postgres() -> None:
+    """Skip the test when PostgreSQL is unreachable; fail instead when CI requires it."""
+    if not await postgres_reachable():
+        if REQUIRE_POSTGRES:
+            pytest.fail("PostgreSQL is required (ZHDJ_TEST_REQUIRE_POSTGRES=1) but unreachable")
+        pytest.skip("PostgreSQL is not reachable")
 
 
 async def fresh_postgres_database(name: str) -> str:

@@ -37,7 +37,7 @@ class IdentityContext:
         )
 
 
-def identity_context(request: Request) -> IdentityContext:
+async def identity_context(request: Request) -> IdentityContext:
     context: IdentityContext = request.app.state.identity
     return context
 

@@ -29,7 +29,7 @@ Id = Annotated[str, Path(min_length=1, max_length=64)]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def settings_of(request: Request) -> ActivitySettings:
+async def settings_of(request: Request) -> ActivitySettings:
     settings: ActivitySettings = request.app.state.settings
     return settings
 
@@ -42,18 +42,18 @@ def blob_store(request: Request) -> BlobStore:
 Settings = Annotated[ActivitySettings, Depends(settings_of)]
 
 
-def activity_service(session: SessionDep, registry: RegistryDep) -> ActivityService:
+async def activity_service(session: SessionDep, registry: RegistryDep) -> ActivityService:
     return ActivityService(ActivityRepository(session), registry)
 
 
 Activities = Annotated[ActivityService, Depends(activity_service)]
 
 
-def attendance_service(activities: Activities, settings: Settings) -> AttendanceService:
+async def attendance_service(activities: Activities, settings: Settings) -> AttendanceService:
     return AttendanceService(activities, code_minutes=settings.checkin_code_minutes)
 
 
-def attachment_service(
+async def attachment_service(
     activities: Activities, settings: Settings, request: Request
 ) -> AttachmentService:
     return AttachmentService(
@@ -61,15 +61,15 @@ def attachment_service(
     )
 
 
-def compliance_service(session: SessionDep, registry: RegistryDep) -> ComplianceService:
+async def compliance_service(session: SessionDep, registry: RegistryDep) -> ComplianceService:
     return ComplianceService(ReportRepository(session), registry)
 
 
-def cadence_service(session: SessionDep, registry: RegistryDep) -> CadenceService:
+async def cadence_service(session: SessionDep, registry: RegistryDep) -> CadenceService:
     return CadenceService(ReportRepository(session), registry)
 
 
-def booking_service(session: SessionDep, registry: RegistryDep) -> BookingService:
+async def booking_service(session: SessionDep, registry: RegistryDep) -> BookingService:
     return BookingService(BookingRepository(session), registry)
 
 

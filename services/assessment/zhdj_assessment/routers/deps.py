@@ -23,16 +23,16 @@ Id = Annotated[str, Path(min_length=1, max_length=64)]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def sources_of(request: Request) -> Sources:
+async def sources_of(request: Request) -> Sources:
     sources: Sources = request.app.state.sources
     return sources
 
 
-def system_service(session: SessionDep) -> SystemService:
+async def system_service(session: SessionDep) -> SystemService:
     return SystemService(SystemRepository(session))
 
 
-def cycle_service(
+async def cycle_service(
     session: SessionDep, request: Request, sources: Annotated[Sources, Depends(sources_of)]
 ) -> CycleService:
     settings: AssessmentSettings = request.app.state.settings

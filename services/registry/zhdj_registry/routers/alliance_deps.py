@@ -21,15 +21,15 @@ from zhdj_shared.db import SessionDep
 from zhdj_shared.pagination import PageParams, page_params
 
 
-def alliance_service(session: SessionDep) -> AllianceService:
+async def alliance_service(session: SessionDep) -> AllianceService:
     return AllianceService(AllianceRepository(session))
 
 
-def governance_service(session: SessionDep) -> GovernanceService:
+async def governance_service(session: SessionDep) -> GovernanceService:
     return GovernanceService(AllianceService(AllianceRepository(session)), MemberCheck(session))
 
 
-def support_service(session: SessionDep) -> AllianceSupportService:
+async def support_service(session: SessionDep) -> AllianceSupportService:
     return AllianceSupportService(
         AllianceService(AllianceRepository(session)),
         AllianceSupportRepository(session),
@@ -37,11 +37,11 @@ def support_service(session: SessionDep) -> AllianceSupportService:
     )
 
 
-def venue_service(session: SessionDep) -> VenueService:
+async def venue_service(session: SessionDep) -> VenueService:
     return VenueService(VenueRepository(session), AllianceService(AllianceRepository(session)))
 
 
-def volunteer_team_service(session: SessionDep) -> VolunteerTeamService:
+async def volunteer_team_service(session: SessionDep) -> VolunteerTeamService:
     return VolunteerTeamService(
         VolunteerTeamRepository(session),
         AllianceService(AllianceRepository(session)),

@@ -17,7 +17,7 @@ Writer = Annotated[Principal, Security(current_principal, scopes=[Scope.REGISTRY
 Volunteer = Annotated[Principal, Security(current_principal, scopes=[Scope.REGISTRY_VOLUNTEER])]
 
 
-def organization_service(session: SessionDep) -> OrganizationService:
+async def organization_service(session: SessionDep) -> OrganizationService:
     return OrganizationService(OrganizationRepository(session))
 
 

@@ -40,7 +40,7 @@ IdPath = Annotated[str, Path(min_length=1, max_length=64)]
 Pages = Annotated[PageParams, Depends(page_params)]
 
 
-def grid_service(session: SessionDep) -> GridService:
+async def grid_service(session: SessionDep) -> GridService:
     return GridService(GridRepository(session), OrganizationRepository(session))
 
 

@@ -116,7 +116,7 @@ report). A successful import answers 201.
 """
 
 
-def importer(session: SessionDep) -> Importer:
+async def importer(session: SessionDep) -> Importer:
     return Importer(BulkRepository(session))
 
 

@@ -27,7 +27,7 @@ from zhdj_shared.errors import problem_responses
 router = APIRouter(prefix="/api/registry/lookups", tags=["lookups"])
 
 
-def lookup_service(session: SessionDep) -> LookupService:
+async def lookup_service(session: SessionDep) -> LookupService:
     return LookupService(
         AllianceService(AllianceRepository(session)),
         MemberRepository(session),

@@ -30,7 +30,7 @@ router = APIRouter(prefix=PREFIX, tags=["members"])
 MemberIdPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-def member_service(session: SessionDep) -> MemberService:
+async def member_service(session: SessionDep) -> MemberService:
     return MemberService(MemberRepository(session))
 
 

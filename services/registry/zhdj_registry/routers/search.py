@@ -18,7 +18,7 @@ from zhdj_shared.pagination import PageParams, page_params
 router = APIRouter(prefix="/api/registry/search", tags=["search"])
 
 
-def search_service(session: SessionDep) -> SearchService:
+async def search_service(session: SessionDep) -> SearchService:
     return SearchService(SearchRepository(session), OrganizationRepository(session))
 
 

@@ -21,7 +21,7 @@ from zhdj_shared.errors import problem_responses
 router = APIRouter(prefix="/api/registry/statistics", tags=["statistics"])
 
 
-def statistics_service(session: SessionDep) -> StatisticsService:
+async def statistics_service(session: SessionDep) -> StatisticsService:
     return StatisticsService(
         StatisticsRepository(session), OrganizationService(OrganizationRepository(session))
     )

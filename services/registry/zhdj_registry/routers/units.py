@@ -35,7 +35,7 @@ Within = Annotated[
 ]
 
 
-def unit_service(session: SessionDep) -> UnitService:
+async def unit_service(session: SessionDep) -> UnitService:
     return UnitService(UnitRepository(session), MemberRepository(session))
 
 

@@ -35,7 +35,7 @@ router = APIRouter(
 CHANGESET = "2026-11-27T00:00:00+08:00"
 
 
-def open311_service(session: SessionDep, registry: RegistryDep) -> Open311Service:
+async def open311_service(session: SessionDep, registry: RegistryDep) -> Open311Service:
     return Open311Service(session, registry)
 
 

@@ -33,7 +33,7 @@ Id = Annotated[str, Path(max_length=64)]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def webhook_service(request: Request, session: SessionDep) -> WebhookService:
+async def webhook_service(request: Request, session: SessionDep) -> WebhookService:
     production = request.app.state.settings.platform.env == "production"
     return WebhookService(WebhookRepository(session), production=production)
 
