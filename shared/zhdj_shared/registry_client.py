@@ -25,8 +25,11 @@ from zhdj_shared.errors import ServiceUnavailable
 from zhdj_shared.security.scopes import Scope
 from zhdj_shared.settings import ServiceSettings
 
-# An organization's place in the tree changes only when it is moved (rare, by administrators);
-# a short cache keeps authorization checks off the network for the common case.
+# An organization's place in the tree changes only when it is moved (rare, by administrators),
+# its record (name, kind, status) about as rarely; a short cache keeps authorization checks and
+# the services' lookups off the network for the common case (under the platform's mixed load the
+# uncached record read was the registry's busiest route, ~45 calls/s). A change is seen within
+# the cache's time.
 ANCESTRY_CACHE_SECONDS = 60.0
 ANCESTRY_CACHE_SIZE = 10_000
 # Batch reads (POST, at most 200 ids each; docs/decisions/0008-batch-reads.md).
@@ -39,6 +42,7 @@ class RegistryClient:
         self._client = client
         self._cache_seconds = cache_seconds
         self._ancestry: dict[str, tuple[float, list[str]]] = {}
+        self._records: dict[str, tuple[float, dict[str, Any]]] = {}
 
     @classmethod
     def from_settings(
@@ -94,7 +98,7 @@ class RegistryClient:
             body = await self.post_json(ORGANIZATION_LOOKUPS, {"ids": chunk})
             for item in body["items"]:
                 found[str(item["id"])] = item
-                self._remember(str(item["id"]), [*map(str, item["ancestor_ids"]), item["id"]], now)
+                self._remember_record(item, now)
         return found
 
     async def ancestries(self, org_ids: list[str]) -> dict[str, list[str]]:
@@ -119,6 +123,14 @@ class RegistryClient:
             self._ancestry.clear()
         self._ancestry[org_id] = (now + self._cache_seconds, ids)
 
+    def _remember_record(self, body: dict[str, Any], now: float) -> None:
+        """An organization's record, and the ancestry it carries."""
+        org_id = str(body["id"])
+        if len(self._records) >= ANCESTRY_CACHE_SIZE:
+            self._records.clear()
+        self._records[org_id] = (now + self._cache_seconds, body)
+        self._remember(org_id, [*map(str, body["ancestor_ids"]), org_id], now)
+
     async def ancestry(self, org_id: str) -> list[str] | None:
         """Ids from the root down to ``org_id`` itself; ``None`` for an unknown organization."""
         now = time.monotonic()
@@ -133,9 +145,16 @@ class RegistryClient:
         return ids
 
     async def organization(self, org_id: str) -> dict[str, Any] | None:
-        """The organization's registry record, or ``None`` when unknown."""
+        """The organization's registry record (cached), or ``None`` when unknown."""
+        now = time.monotonic()
+        cached = self._records.get(org_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
         body = await self.get_json(f"/api/registry/organizations/{segment(org_id)}")
-        return body if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            return None
+        self._remember_record(body, now)
+        return body
 
 
 def segment(value: str) -> str:

@@ -87,3 +87,33 @@ async def test_a_bulk_read_with_the_registry_down_is_service_unavailable(keys: T
             await client.ancestries(["demo-d-xinhua"])
     finally:
         await client.aclose()
+
+
+async def test_an_organization_is_read_once_then_cached_with_its_ancestry(
+    registry_demo_database: Database, keys: TestKeys
+) -> None:
+    transport = CountingTransport(registry_app(registry_demo_database, keys))
+    async with registry_upstream(registry_demo_database, keys, transport=transport) as client:
+        first = await client.organization("demo-s-xinhua-chaoyang")
+        assert first is not None
+        assert transport.total() == 1
+        assert await client.organization("demo-s-xinhua-chaoyang") == first
+        assert await client.ancestry("demo-s-xinhua-chaoyang") == [
+            *first["ancestor_ids"],
+            "demo-s-xinhua-chaoyang",
+        ]
+        assert transport.total() == 1  # both from the cache
+        # Unknown organizations are not cached: one created meanwhile is found at once.
+        assert await client.organization("no-such-org") is None
+        assert await client.organization("no-such-org") is None
+        assert transport.total() == 3
+
+
+async def test_the_cache_lasts_its_time(registry_demo_database: Database, keys: TestKeys) -> None:
+    transport = CountingTransport(registry_app(registry_demo_database, keys))
+    async with registry_upstream(
+        registry_demo_database, keys, transport=transport, cache_seconds=0.0
+    ) as client:  # every answer expires at once
+        await client.organization("demo-d-xinhua")
+        await client.organization("demo-d-xinhua")
+        assert transport.total() == 2

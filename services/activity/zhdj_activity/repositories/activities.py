@@ -19,6 +19,7 @@ from zhdj_activity.models import (
     Participant,
 )
 from zhdj_activity.periods import china_day
+from zhdj_shared.cache import DatabaseCache
 from zhdj_shared.errors import FieldError, Unprocessable
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
 
@@ -31,6 +32,10 @@ class ActivityFilters:
     type_code: str | None = None
     starts_from: datetime | None = None
     starts_before: datetime | None = None
+
+
+TYPE_CACHE_SECONDS = 60.0
+_type_labels: DatabaseCache[str, dict[str, str]] = DatabaseCache(TYPE_CACHE_SECONDS)
 
 
 class ActivityRepository:
@@ -50,6 +55,15 @@ class ActivityRepository:
             .order_by(col(ActivityType.sort_order), col(ActivityType.code))
         )
         return list((await self.session.exec(query)).all())
+
+    async def type_labels(self) -> dict[str, str]:
+        """Code → Chinese label of the active types, cached (``TYPE_CACHE_SECONDS``): every
+        activity read shows a label, and types change only with a migration or by hand."""
+        cached, labels = _type_labels.get(self.session, "labels")
+        if cached and labels is not None:
+            return labels
+        found = {t.code: t.label_zh for t in await self.types()}
+        return _type_labels.put(self.session, "labels", found)
 
     async def type(self, code: str) -> ActivityType | None:
         return await self.session.get(ActivityType, code)

@@ -77,7 +77,7 @@ class ActivityService:
         return activity
 
     async def type_labels(self) -> dict[str, str]:
-        return {t.code: t.label_zh for t in await self.repository.types()}
+        return await self.repository.type_labels()
 
     async def partners(self, activities: list[Activity]) -> dict[str, list[Participant]]:
         rows = await self.repository.participants([a.id for a in activities])

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import time
-import weakref
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_service_requests.models import Category, Department, ServiceItem
+from zhdj_shared.cache import DatabaseCache
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
 from zhdj_shared.text import name_search
 
@@ -59,16 +57,12 @@ class ItemFacts:
         )
 
 
-# Per database (the session's bind: the engine, or a test's connection), so two databases in
-# one process never share an item.
-_item_caches: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, ItemFacts | None]]] = (
-    weakref.WeakKeyDictionary()
-)
+_item_facts: DatabaseCache[str, ItemFacts | None] = DatabaseCache(ITEM_CACHE_SECONDS)
 
 
 def invalidate_items() -> None:
     """Forget every cached item fact (after the catalog changed)."""
-    _item_caches.clear()
+    _item_facts.clear()
 
 
 class CatalogRepository:
@@ -80,17 +74,11 @@ class CatalogRepository:
 
     async def item_facts(self, item_id: str) -> ItemFacts | None:
         """The item's facts from the process cache (``ITEM_CACHE_SECONDS``), else the database."""
-        cache = _item_caches.setdefault(self.session.bind, {})
-        now = time.monotonic()
-        cached = cache.get(item_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        cached, facts = _item_facts.get(self.session, item_id)
+        if cached:
+            return facts
         item = await self.session.get(ServiceItem, item_id)
-        facts = ItemFacts.of(item) if item is not None else None
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[item_id] = (now + ITEM_CACHE_SECONDS, facts)
-        return facts
+        return _item_facts.put(self.session, item_id, ItemFacts.of(item) if item else None)
 
     async def department(self, department_id: str) -> Department | None:
         return await self.session.get(Department, department_id)
