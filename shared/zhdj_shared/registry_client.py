@@ -43,6 +43,7 @@ class RegistryClient:
         self._cache_seconds = cache_seconds
         self._ancestry: dict[str, tuple[float, list[str]]] = {}
         self._records: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._reads: dict[str, tuple[float, Any]] = {}
 
     @classmethod
     def from_settings(
@@ -68,8 +69,27 @@ class RegistryClient:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any | None:
-        """``GET`` a registry path: its JSON, ``None`` on 404, 503 when the registry fails."""
+    async def get_json(
+        self, path: str, params: dict[str, Any] | None = None, *, cached: bool = False
+    ) -> Any | None:
+        """``GET`` a registry path: its JSON, ``None`` on 404, 503 when the registry fails.
+
+        ``cached``: an answer as old as the cache's time will do (a resident's household, the
+        volunteer teams of a subtree: read on every submission, changed by hand now and then).
+        Only answers are kept, never a ``None``: what is registered meanwhile is found at once.
+        """
+        if cached:
+            key = path + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
+            now = time.monotonic()
+            found = self._reads.get(key)
+            if found is not None and found[0] > now:
+                return found[1]
+            body = await self.get_json(path, params)
+            if body is not None:
+                if len(self._reads) >= ANCESTRY_CACHE_SIZE:
+                    self._reads.clear()
+                self._reads[key] = (now + self._cache_seconds, body)
+            return body
         response = await self._client.get(path, params=params)
         if response.status_code == 404 or 300 <= response.status_code < 400:
             # A redirect means the path named no resource (an empty id leaves a trailing slash).

@@ -117,3 +117,22 @@ async def test_the_cache_lasts_its_time(registry_demo_database: Database, keys: 
         await client.organization("demo-d-xinhua")
         await client.organization("demo-d-xinhua")
         assert transport.total() == 2
+
+
+async def test_reads_asked_cached_are_kept_answers_only(
+    registry_demo_database: Database, keys: TestKeys
+) -> None:
+    transport = CountingTransport(registry_app(registry_demo_database, keys))
+    async with registry_upstream(registry_demo_database, keys, transport=transport) as client:
+        path, params = "/api/registry/volunteer-teams", {"within": "demo-city", "limit": 5}
+        first = await client.get_json(path, params, cached=True)
+        assert first is not None
+        assert first["items"]
+        assert await client.get_json(path, dict(reversed(params.items())), cached=True) == first
+        assert transport.total() == 1
+        assert await client.get_json(path, params) == first  # not asked cached: read again
+        assert transport.total() == 2
+        missing = "/api/registry/households/by-user/nobody"
+        assert await client.get_json(missing, cached=True) is None
+        assert await client.get_json(missing, cached=True) is None
+        assert transport.total() == 4  # an unknown answer is never kept

@@ -34,7 +34,9 @@ async def org_path(registry: RegistryClient, org_id: str) -> str | None:
 
 async def household_place(registry: RegistryClient, user_id: str) -> Place | None:
     """The resident's registered household (``/households/by-user/{user_id}``), if any."""
-    body = await registry.get_json(f"/api/registry/households/by-user/{segment(user_id)}")
+    body = await registry.get_json(
+        f"/api/registry/households/by-user/{segment(user_id)}", cached=True
+    )
     if not isinstance(body, dict):
         return None
     return Place(
@@ -56,7 +58,9 @@ async def locate(registry: RegistryClient, lat: float, lng: float) -> Place | No
 async def volunteer_teams(registry: RegistryClient, post_kind: str, within: str) -> list[str]:
     """Ids of active teams in ``within``'s subtree with an active post of ``post_kind``."""
     body: Any = await registry.get_json(
-        "/api/registry/volunteer-teams", {"post_kind": post_kind, "within": within, "limit": 20}
+        "/api/registry/volunteer-teams",
+        {"post_kind": post_kind, "within": within, "limit": 20},
+        cached=True,
     )
     if not isinstance(body, dict):
         return []
