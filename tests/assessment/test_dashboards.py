@@ -203,3 +203,39 @@ async def test_a_source_down_gives_nulls_and_unavailable_checks_never_zeros(
         assert checks["missing_convener"]["level"] in ("green", "yellow")
     finally:
         assessment.use_sources(real_sources)
+
+
+async def test_a_dashboard_is_answered_again_for_a_while_but_never_with_a_source_down(
+    assessment: AssessmentApp, real_sources: Sources
+) -> None:
+    """Trends and warnings read the other services dozens of times: the same question within
+    the cache's time gets the same answer (and its computed_at), so a roomful of leaders costs
+    one computation. An answer with an unavailable source is never kept."""
+    down = Sources(
+        real_sources.registry,
+        unreachable_client(assessment.keys),
+        unreachable_client(assessment.keys),
+    )
+    h = assessment.assessor()
+    year = today_in_china().year
+    params = {"year": year, "within": XINHUA}
+    try:
+        fresh = await assessment.ok("GET", "/dashboards/trends", h, params=params)
+        warned = await assessment.ok("GET", "/dashboards/warnings", h, params={"within": CHAOYANG})
+        assessment.use_sources(down)  # the sources go down: the kept answers are still good
+        assert await assessment.ok("GET", "/dashboards/trends", h, params=params) == fresh
+        assert (
+            await assessment.ok("GET", "/dashboards/warnings", h, params={"within": CHAOYANG})
+            == warned
+        )
+        # Another question is computed now, with the sources down, and is not kept ...
+        other = {"year": year - 1, "within": XINHUA}
+        gone = await assessment.ok("GET", "/dashboards/trends", h, params=other)
+        assert all(m["unavailable_sources"] for m in gone["months"])
+        assessment.use_sources(real_sources)
+        # ... so once they are back the same question gets real figures at once.
+        back = await assessment.ok("GET", "/dashboards/trends", h, params=other)
+        assert all(m["unavailable_sources"] == [] for m in back["months"])
+        assert back["computed_at"] > gone["computed_at"]
+    finally:
+        assessment.use_sources(real_sources)

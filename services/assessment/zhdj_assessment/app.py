@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -12,6 +13,7 @@ from zhdj_assessment.routers import ROUTERS
 from zhdj_assessment.settings import AssessmentSettings
 from zhdj_assessment.sources import Sources
 from zhdj_shared.app import create_service_app
+from zhdj_shared.cache import RecentResults
 from zhdj_shared.db import Database
 from zhdj_shared.registry_client import RegistryClient
 from zhdj_shared.security.tokens import TokenVerifier
@@ -59,4 +61,5 @@ def create_app(
     )
     app.state.sources = reads
     app.state.registry = reads.registry
+    app.state.dashboard_results = RecentResults[Any](settings.dashboard_cache_seconds)
     return app

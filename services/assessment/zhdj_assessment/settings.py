@@ -14,6 +14,9 @@ class AssessmentSettings(ServiceSettings):
     port: int = 8004
     # How many reads of the other services a recompute runs at once.
     fetch_concurrency: int = 8
+    # Trends and warnings read the other services many times over; a result this many seconds
+    # old is answered again (with its computed_at), never one with an unavailable source.
+    dashboard_cache_seconds: float = 60.0
     # Dashboards' warnings (红/黄/绿) per alliance.
     warning_no_activity_days: int = 60  # red: no held activity for this many days
     warning_overdue_red: int = 3  # overdue requests: yellow from 1, red from this many

@@ -14,6 +14,7 @@ from zhdj_assessment.routers.deps import Reader, sources_of
 from zhdj_assessment.services import dashboards
 from zhdj_assessment.settings import AssessmentSettings
 from zhdj_assessment.sources import Sources
+from zhdj_shared.cache import RecentResults
 from zhdj_shared.clock import today_in_china
 from zhdj_shared.db import SessionDep
 from zhdj_shared.errors import problem_responses
@@ -55,9 +56,16 @@ class MonthRead(BaseModel):
     unavailable_sources: list[str]
 
 
+CACHED = (
+    "Computed at `computed_at`: the same question within ZHDJ_ASSESSMENT_DASHBOARD_CACHE_SECONDS "
+    "gets the same answer (never one with an unavailable source)"
+)
+
+
 class TrendsRead(BaseModel):
     within: str | None
     year: int
+    computed_at: datetime = Field(description=CACHED)
     months: list[MonthRead]
 
 
@@ -82,6 +90,7 @@ class WarningRead(BaseModel):
 class WarningsRead(BaseModel):
     within: str | None
     on: date
+    computed_at: datetime = Field(description=CACHED)
     counts: dict[str, int]
     items: list[WarningRead] = Field(description="Red first, then yellow, then green")
 
@@ -118,8 +127,18 @@ async def trends(
 ) -> TrendsRead:
     await dashboards.authorize_scope(principal, sources, within)
     settings: AssessmentSettings = request.app.state.settings
-    months = await dashboards.trends(sources, within, year, settings.fetch_concurrency)
-    return TrendsRead(within=within, year=year, months=[MonthRead(**asdict(m)) for m in months])
+    results: RecentResults[Any] = request.app.state.dashboard_results
+    computed_at, months = await results.get(
+        ("trends", within, year),
+        lambda: dashboards.trends(sources, within, year, settings.fetch_concurrency),
+        keep=lambda found: not any(m.unavailable_sources for m in found),
+    )
+    return TrendsRead(
+        within=within,
+        year=year,
+        computed_at=computed_at,
+        months=[MonthRead(**asdict(m)) for m in months],
+    )
 
 
 @router.get(
@@ -138,13 +157,19 @@ async def warnings(
     await dashboards.authorize_scope(principal, sources, within)
     settings: AssessmentSettings = request.app.state.settings
     day = on or today_in_china()
-    found = await dashboards.warnings(sources, settings, within, day)
+    results: RecentResults[Any] = request.app.state.dashboard_results
+    computed_at, found = await results.get(
+        ("warnings", within, day),
+        lambda: dashboards.warnings(sources, settings, within, day),
+        keep=lambda found: not any(c.level == "unavailable" for w in found for c in w.checks),
+    )
     order = {dashboards.RED: 0, dashboards.YELLOW: 1, dashboards.GREEN: 2}
-    found.sort(key=lambda w: (order[w.level], w.alliance_id))
+    found = sorted(found, key=lambda w: (order[w.level], w.alliance_id))
     counts = {level: sum(1 for w in found if w.level == level) for level in order}
     return WarningsRead(
         within=within,
         on=day,
+        computed_at=computed_at,
         counts=counts,
         items=[
             WarningRead(
