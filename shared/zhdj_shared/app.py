@@ -53,7 +53,11 @@ def create_service_app(
     """
     platform = settings.platform
     configure_logging(platform.log_level, json_lines=platform.log_json)
-    db = database or Database(settings.resolved_database_url())
+    db = database or Database(
+        settings.resolved_database_url(),
+        pool_size=settings.database_pool_size,
+        pool_timeout=settings.database_pool_timeout,
+    )
     verifier = token_verifier or TokenVerifier(
         JwksCache.from_url(platform.effective_jwks_url, ttl=platform.jwks_cache_seconds),
         issuer=platform.token_issuer,

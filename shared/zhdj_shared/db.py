@@ -8,6 +8,11 @@ The pitfalls this module handles (see docs/decisions/0003-database.md):
 * ``expire_on_commit=False``: reading an attribute after commit must not trigger lazy IO.
 * The request's unit of work commits *before* the response is sent, so a failed commit is an
   error response rather than a 200 for data that was never stored.
+* A ``GET`` (or ``HEAD``) reads without a transaction: each statement commits by itself, which
+  for reads at READ COMMITTED is what a transaction would give (every statement sees what was
+  committed when it began) minus the ``BEGIN`` and ``COMMIT`` round trips. Such a unit of work
+  refuses to write (:class:`WriteInReadOnlyUnitOfWork`, a loud 500), so a read that starts
+  writing is found by the first test that calls it.
 * A database that does not answer shows as several exception types (asyncpg's mid-query losses
   are plain ``DBAPIError``s, a refused connection a raw ``OSError``): :func:`database_unavailable`
   is the one test for all of them (answered 503 by ``zhdj_shared.errors``).
@@ -124,10 +129,27 @@ def unstorable_value(exc: BaseException) -> bool:
     return isinstance(exc, sa_exc.DBAPIError) and _sqlstate(exc).startswith(_DATA_SQLSTATE_CLASS)
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> AsyncEngine:
+POOL_SIZE = 20
+POOL_TIMEOUT_SECONDS = 30.0
+
+
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = POOL_SIZE,
+    pool_timeout: float = POOL_TIMEOUT_SECONDS,
+) -> AsyncEngine:
     """An engine with the per-driver settings that make both databases behave alike."""
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=pool_timeout,
+        )
         _configure_sqlite(engine)
         return engine
     engine = create_async_engine(
@@ -139,7 +161,7 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> Async
         # Requests beyond the pool wait for a connection instead (pool_timeout).
         pool_size=pool_size,
         max_overflow=0,
-        pool_timeout=30,
+        pool_timeout=pool_timeout,
         # No pool_pre_ping: on asyncpg it is three round trips per checkout (BEGIN, ";",
         # ROLLBACK), a third of a submission's. See _replace_closed_connections instead.
         pool_recycle=1800,
@@ -195,8 +217,41 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(_WRITER_OPTION, False)
+        options = connection.get_execution_options()
+        if options.get(_READ_ONLY_OPTION):
+            return  # autocommit: every statement on its own (see the module docstring)
+        immediate = options.get(_WRITER_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# A read-only unit of work's connections: no transaction, and no write (see Database).
+_READ_ONLY_OPTION = "zhdj_read_only"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "ALTER", "DROP", "TRUNCATE")
+
+
+class WriteInReadOnlyUnitOfWork(RuntimeError):
+    """A statement that writes ran in a request's read-only unit of work (a GET): a bug."""
+
+
+def _refuse_writes_when_read_only(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _check(
+        connection: Any,
+        _cursor: Any,
+        statement: str,
+        _parameters: Any,
+        context: Any,
+        _executemany: bool,
+    ) -> None:
+        if not connection.get_execution_options().get(_READ_ONLY_OPTION):
+            return
+        compiled_write = context is not None and (
+            context.isinsert or context.isupdate or context.isdelete
+        )
+        if compiled_write or statement.lstrip()[:8].upper().startswith(_WRITES):
+            raise WriteInReadOnlyUnitOfWork(
+                f"a read-only unit of work (GET or HEAD) tried to write: {statement[:200]}"
+            )
 
 
 # A session's connection option: its SQLite transaction begins IMMEDIATE (see claim_writer).
@@ -225,19 +280,39 @@ async def claim_writer(session: AsyncSession) -> None:
 class Database:
     """One engine and its session factory; each app holds one in ``app.state.database``."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = POOL_SIZE,
+        pool_timeout: float = POOL_TIMEOUT_SECONDS,
+    ) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo)
+        self.engine = create_engine(url, echo=echo, pool_size=pool_size, pool_timeout=pool_timeout)
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # The same pool, its connections in autocommit while a read-only unit of work holds
+        # them. asyncpg: the AUTOCOMMIT level, so no BEGIN/COMMIT is sent. SQLite's driver runs
+        # in autocommit already (see _configure_sqlite) and the begin hook sends no BEGIN for
+        # them; its AUTOCOMMIT level would be undone on return to the pool by a reset to the
+        # driver's implicit transactions, which break SAVEPOINTs.
+        levels = {} if self.engine.dialect.name == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
+        readers = self.engine.execution_options(**levels, **{_READ_ONLY_OPTION: True})
+        self.read_sessionmaker = async_sessionmaker(
+            readers, class_=AsyncSession, expire_on_commit=False
+        )
+        _refuse_writes_when_read_only(self.engine)
 
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+    async def unit_of_work(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
         """A session that commits when the request's work succeeded and rolls back otherwise.
 
-        Services only ``flush()``; this is the single place that commits.
+        Services only ``flush()``; this is the single place that commits. ``read_only``: no
+        transaction at all, and any write refused (what a GET gets).
         """
-        async with self.sessionmaker() as session:
+        sessionmaker = self.read_sessionmaker if read_only else self.sessionmaker
+        async with sessionmaker() as session:
             try:
                 yield session
                 await session.commit()
@@ -253,10 +328,15 @@ class Database:
         await self.engine.dispose()
 
 
+# Methods that must not change anything (RFC 9110): their unit of work is read-only.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work (FastAPI dependency); tests override it to isolate each test."""
+    """The request's unit of work (FastAPI dependency); tests override it to isolate each test.
+    A GET or HEAD gets a read-only one (no transaction, no write)."""
     database: Database = request.app.state.database
-    async for session in database.unit_of_work():
+    async for session in database.unit_of_work(read_only=request.method in SAFE_METHODS):
         yield session
 
 

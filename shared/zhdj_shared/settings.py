@@ -70,6 +70,11 @@ class ServiceSettings(BaseSettings):
     # process serves itself. In Kubernetes keep 1 and scale replicas instead.
     workers: int = Field(default=1, ge=1, le=64)
     database_url: str | None = None
+    # Connections per process (no overflow: beyond them requests wait up to the timeout, then
+    # 503). Five parts of 20 use PostgreSQL's default max_connections (100): size the server for
+    # parts x replicas x workers x pool size.
+    database_pool_size: int = Field(default=20, ge=1, le=500)
+    database_pool_timeout: float = Field(default=30.0, gt=0, le=600)
     # Migrations at start: on in the embedded default, off when a Kubernetes Job runs them.
     migrate_on_start: bool = True
     load_demo_data: bool = True

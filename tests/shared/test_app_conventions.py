@@ -13,8 +13,6 @@ import pytest
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select, text
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.support.databases import (
     PG_ADMIN_DSN,
@@ -77,6 +75,13 @@ async def slow_query(request: Request, session: SessionDep) -> dict[str, str]:
     request.app.state.backend_pid.set_result(pid)
     await session.exec(text("SELECT pg_sleep(30)"))  # type: ignore[call-overload]
     return {"status": "not cut"}
+
+
+@router.get("/api/test/sneaky/{thing_id}")
+async def sneaky_write(thing_id: int, session: SessionDep) -> dict[str, int]:
+    """A read that writes: what a GET's read-only unit of work refuses."""
+    await session.exec(insert(things).values(id=thing_id))  # type: ignore[call-overload]
+    return {"id": thing_id}
 
 
 @router.get("/api/test/items/{item_id}")
@@ -179,13 +184,8 @@ async def test_every_pooled_connection_in_use_is_a_503_problem_to_retry(
         url = f"sqlite+aiosqlite:///{tmp_path / 'pool.db'}"
     else:
         url = await fresh_postgres_database("zhdj_test_shared_pool")
-    database = Database(url)
-    await database.dispose()
     # The platform's pool (20 connections, 30 s) made small: one connection, a short wait.
-    database.engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.2)
-    database.sessionmaker = async_sessionmaker(
-        database.engine, class_=AsyncSession, expire_on_commit=False
-    )
+    database = Database(url, pool_size=1, pool_timeout=0.2)
     async with database.engine.begin() as connection:
         await connection.run_sync(things.metadata.create_all)
     app = create_service_app(
@@ -211,6 +211,51 @@ async def test_every_pooled_connection_in_use_is_a_503_problem_to_retry(
     assert "QueuePool" not in busy.text
     assert again.status_code == 200
     assert again.json() == {"count": 0}
+
+
+async def test_a_get_that_writes_is_refused_and_stores_nothing(
+    backend: str, tmp_path: Path, keys: TestKeys
+) -> None:
+    """A GET's unit of work has no transaction and refuses any write: the bug shows at once
+    (a 500 without internals), and nothing is stored."""
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'ro.db'}"
+    else:
+        url = await fresh_postgres_database("zhdj_test_shared_ro")
+    database = Database(url)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(things.metadata.create_all)
+    async with _client(conventions_app(database, tmp_path, keys)) as client:
+        refused = await client.get("/api/test/sneaky/5")
+        stored = await client.post("/api/test/things/6")  # a POST's unit of work writes
+        listed = await client.get("/api/test/things")
+    await database.dispose()
+    assert refused.status_code == 500
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "INSERT" not in refused.text.upper()
+    assert stored.status_code == 201
+    assert listed.json() == {"count": 1}
+
+
+async def test_the_pool_follows_the_settings(tmp_path: Path, keys: TestKeys) -> None:
+    settings = ServiceSettings(
+        service_name="test",
+        migrate_on_start=False,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'p.db'}",
+        database_pool_size=3,
+        database_pool_timeout=4.5,
+    )
+    app = create_service_app(
+        title="t",
+        description="t",
+        settings=settings,
+        routers=[router],
+        migrations_dir=tmp_path,
+        token_verifier=keys.verifier(),
+    )
+    pool = app.state.database.engine.pool
+    assert (pool.size(), pool.timeout()) == (3, 4.5)
+    await app.state.database.dispose()
 
 
 async def test_a_refused_postgresql_connection_is_a_503_problem(

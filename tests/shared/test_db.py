@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select,
 from sqlalchemy.exc import StatementError
 
 from tests.support.databases import PG_ADMIN_DSN, fresh_postgres_database, isolated
-from zhdj_shared.db import Database, UTCDateTime
+from zhdj_shared.db import Database, UTCDateTime, WriteInReadOnlyUnitOfWork
 
 metadata = MetaData()
 things = Table(
@@ -115,3 +116,49 @@ async def test_a_pooled_connection_the_server_closed_is_replaced_at_checkout(
         assert second != first
     finally:
         await db.dispose()
+
+
+async def _in_transaction(session: Any) -> bool:
+    """Whether the server (or SQLite) holds a transaction open on the session's connection."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    if hasattr(driver, "is_in_transaction"):  # asyncpg
+        return bool(driver.is_in_transaction())
+    return bool(driver.in_transaction)  # aiosqlite
+
+
+async def test_a_read_only_unit_of_work_reads_without_a_transaction(database: Database) -> None:
+    """What a GET gets: every statement on its own (no BEGIN, no COMMIT round trips)."""
+    async for session in database.unit_of_work():
+        await session.exec(insert(things).values(id=7, name="灯"))
+    async for session in database.unit_of_work(read_only=True):
+        rows = (await session.exec(select(things.c.name))).all()
+        assert [r[0] for r in rows] == ["灯"]
+        assert not await _in_transaction(session)
+    async for session in database.unit_of_work():  # the control: a write's unit of work
+        await session.exec(select(things.c.name))
+        assert await _in_transaction(session)
+    # The pool's connections are as they were: a failed write still rolls back entirely.
+    with pytest.raises(RuntimeError):
+        async for session in database.unit_of_work():
+            await session.exec(insert(things).values(id=8, name="门"))
+            raise RuntimeError("refused")
+    assert await count(database) == 1
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        insert(things).values(id=9, name="x"),
+        text("UPDATE things SET name = 'y'"),
+        text("  delete from things"),
+    ],
+)
+async def test_a_read_only_unit_of_work_refuses_to_write(
+    database: Database, statement: Any
+) -> None:
+    with pytest.raises(WriteInReadOnlyUnitOfWork):
+        async for session in database.unit_of_work(read_only=True):
+            await session.exec(statement)
+    assert await count(database) == 0

@@ -64,7 +64,11 @@ def create_identity_app(
     password_hasher: PasswordHasher | None = None,
 ) -> FastAPI:
     _refuse_demo_secrets(settings)
-    db = database or Database(settings.resolved_database_url())
+    db = database or Database(
+        settings.resolved_database_url(),
+        pool_size=settings.database_pool_size,
+        pool_timeout=settings.database_pool_timeout,
+    )
     sessions = SessionSource(unit_of_work(db))
     key_store = KeyStore(
         sessions,
