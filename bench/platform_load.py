@@ -3,7 +3,8 @@
 
     .venv/bin/python bench/platform_load.py [--rate 300] [--duration 60] [--warmup 10]
         [--recompute-every 30] [--residents 200] [--members 40] [--connections 256]
-        [--timeout 5] [--seed 7] [--database-prefix zhdj_bench_load] [--keep]
+        [--timeout 5] [--seed 7] [--database-prefix zhdj_bench_load]
+        [--env ZHDJ_NAME=VALUE ...] [--keep]
 
 The platform. The gateway and the four services run as real processes (``python -m
 zhdj_<part>``, as in production), each on its own fresh PostgreSQL database
@@ -172,7 +173,13 @@ class Platform:
 
 
 def start_service(
-    procs: Processes, part: str, port: int, gateway_port: int, url: str, extra: dict[str, str]
+    procs: Processes,
+    part: str,
+    port: int,
+    gateway_port: int,
+    url: str,
+    extra: dict[str, str],
+    settings: dict[str, str],
 ) -> subprocess.Popen[bytes]:
     prefix = env_prefix(part)
     env = base_env(procs.tmp)
@@ -184,7 +191,7 @@ def start_service(
             f"{prefix}CLIENT_SECRET": secret_of(part),
             f"{prefix}LOAD_DEMO_DATA": "true",
             "ZHDJ_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}",
-            "ZHDJ_LOG_LEVEL": "WARNING",
+            **settings,
             **extra,
         }
     )
@@ -194,8 +201,11 @@ def start_service(
 
 
 @contextmanager
-def platform(tmp: Path, prefix: str, token_ttl: int | None = None) -> Iterator[Platform]:
-    """The five parts, each on a fresh database of its own, demo data loaded."""
+def platform(
+    tmp: Path, prefix: str, settings: dict[str, str], token_ttl: int | None = None
+) -> Iterator[Platform]:
+    """The five parts, each on a fresh database of its own, demo data loaded; ``settings``
+    (``ZHDJ_*`` variables, ``--env``) given to every part."""
     procs = Processes(tmp)
     try:
         databases = {part: f"{prefix}_{part.replace('-', '_')}" for part in PARTS}
@@ -211,7 +221,7 @@ def platform(tmp: Path, prefix: str, token_ttl: int | None = None) -> Iterator[P
             ports["registry"],
             {
                 "ZHDJ_GATEWAY_DATABASE_URL": urls["gateway"],
-                "ZHDJ_LOG_LEVEL": "WARNING",
+                **settings,
                 **({"ZHDJ_GATEWAY_ACCESS_TOKEN_TTL_SECONDS": str(token_ttl)} if token_ttl else {}),
                 **upstreams,
                 # the gateway creates svc-<part> for each secret it is given
@@ -227,7 +237,7 @@ def platform(tmp: Path, prefix: str, token_ttl: int | None = None) -> Iterator[P
             extra_env={
                 "ZHDJ_REGISTRY_CLIENT_ID": "svc-registry",
                 "ZHDJ_REGISTRY_CLIENT_SECRET": secret_of("registry"),
-                "ZHDJ_LOG_LEVEL": "WARNING",
+                **settings,
             },
         ).pid
         extras: dict[str, dict[str, str]] = {
@@ -236,7 +246,9 @@ def platform(tmp: Path, prefix: str, token_ttl: int | None = None) -> Iterator[P
             "assessment": {},
         }
         for part, extra in extras.items():
-            process = start_service(procs, part, ports[part], ports["gateway"], urls[part], extra)
+            process = start_service(
+                procs, part, ports[part], ports["gateway"], urls[part], extra, settings
+            )
             pids[part] = process.pid
         urls = {part: f"http://127.0.0.1:{port}" for part, port in ports.items()}
         yield Platform(urls["gateway"], pids, databases, urls)
@@ -1617,6 +1629,14 @@ def main() -> None:
         "_service_requests, _assessment (another prefix runs beside another bench)",
     )
     parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="ZHDJ_NAME=VALUE",
+        help="a setting for every part, repeatable (e.g. ZHDJ_SERVICE_REQUESTS_WORKERS=2); the "
+        "parts run with their defaults otherwise (INFO logs, one worker)",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the databases and the logs (printed path)"
     )
     args = parser.parse_args()
@@ -1627,7 +1647,8 @@ def main() -> None:
     try:
         started = time.perf_counter()
         log("\nstarting the platform (five processes, five fresh databases, demo data) ...")
-        with platform(tmp, args.database_prefix, args.token_ttl) as plat:
+        settings = dict(item.split("=", 1) for item in args.env)
+        with platform(tmp, args.database_prefix, settings, args.token_ttl) as plat:
             log(f"  up in {time.perf_counter() - started:.0f} s")
             asyncio.run(bench(plat, args, tmp))
     finally:
