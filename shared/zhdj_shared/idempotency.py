@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import orjson
-from fastapi import FastAPI, Header
+from fastapi import Depends, FastAPI, Header, Request
 from pydantic import BaseModel
 from sqlalchemy import (
     Column,
@@ -64,8 +64,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
-from zhdj_shared.db import Database, UTCDateTime, utcnow
-from zhdj_shared.errors import Conflict, FieldError, Unprocessable
+from zhdj_shared.db import Database, SessionDep, UTCDateTime, utcnow
+from zhdj_shared.errors import Conflict, FieldError, Unauthorized, Unprocessable
+from zhdj_shared.security.authz import Principal, optional_principal
 
 logger = logging.getLogger(__name__)
 
@@ -387,3 +388,54 @@ def purge_hooks(
                 await task
 
     return start, stop
+
+
+@dataclass(frozen=True)
+class Once:
+    """A guarded ``POST`` of the request at hand (the caller, its key, the endpoint): a route
+    takes one from :func:`once_per_key` and answers with :meth:`answer`."""
+
+    session: AsyncSession
+    table: Table
+    subject: str
+    key: str | None
+    endpoint: str
+
+    async def answer(
+        self,
+        body: BaseModel,
+        produce: Callable[[], Awaitable[BaseModel]],
+        *,
+        status_code: int = 201,
+        location: Callable[[dict[str, Any]], str] | None = None,
+    ) -> Response:
+        """:func:`idempotent_response` for this request."""
+        return await idempotent_response(
+            self.session,
+            self.table,
+            subject=self.subject,
+            key=self.key,
+            endpoint=self.endpoint,
+            body=body,
+            produce=produce,
+            status_code=status_code,
+            location=location,
+        )
+
+
+def once_per_key(table: Table) -> Any:
+    """``Annotated[Once, once_per_key(TABLE)]``: the route's ``Idempotency-Key`` header, its
+    caller and the request's unit of work (the same session the route's services use)."""
+
+    async def dependency(
+        request: Request,
+        session: SessionDep,
+        principal: Annotated[Principal | None, Depends(optional_principal)],
+        key: IdempotencyKeyHeader = None,
+    ) -> Once:
+        if principal is None:  # keys are per caller: there is none without a token
+            raise Unauthorized("authentication required", headers={"WWW-Authenticate": "Bearer"})
+        endpoint = f"{request.method} {request.url.path}"
+        return Once(session, table, principal.subject, key, endpoint)
+
+    return Depends(dependency)

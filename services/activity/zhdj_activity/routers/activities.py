@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from zhdj_activity.models import Activity
-from zhdj_activity.models.base import IDEMPOTENCY_KEYS
 from zhdj_activity.repositories.activities import ActivityFilters
-from zhdj_activity.routers.deps import Activities, Id, Paging, Reader, Writer
+from zhdj_activity.routers.deps import Activities, Id, OncePerKey, Paging, Reader, Writer
 from zhdj_activity.schemas.activities import (
     ActivityCreate,
     ActivityRead,
@@ -25,7 +24,6 @@ from zhdj_activity.schemas.activities import (
 from zhdj_activity.services.activities import ActivityService
 from zhdj_activity.vocabulary import ActivityStatus, PartyKind
 from zhdj_shared.errors import problem_responses
-from zhdj_shared.idempotency import IdempotencyKeyHeader, idempotent_response
 from zhdj_shared.pagination import Page
 
 PREFIX = "/api/activity/activities"
@@ -64,25 +62,12 @@ async def list_types(_principal: Reader, service: Activities) -> list[ActivityTy
     responses=problem_responses(403, 422, 503),
 )
 async def create_activity(
-    request: Request,
-    body: ActivityCreate,
-    principal: Writer,
-    service: Activities,
-    idempotency_key: IdempotencyKeyHeader = None,
+    body: ActivityCreate, principal: Writer, service: Activities, once: OncePerKey
 ) -> Response:
     async def plan() -> ActivityRead:
         return await read(service, await service.create(principal, body))
 
-    return await idempotent_response(
-        service.repository.session,
-        IDEMPOTENCY_KEYS,
-        subject=principal.subject,
-        key=idempotency_key,
-        endpoint=f"POST {request.url.path}",
-        body=body,
-        produce=plan,
-        location=lambda created: f"{PREFIX}/{created['id']}",
-    )
+    return await once.answer(body, plan, location=lambda created: f"{PREFIX}/{created['id']}")
 
 
 @router.get(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from zhdj_activity.models.base import IDEMPOTENCY_KEYS
-from zhdj_activity.routers.deps import AttendanceDep, Id, Reader, Writer
+from zhdj_activity.routers.deps import AttendanceDep, Id, OncePerKey, Reader, Writer
 from zhdj_activity.schemas.activities import (
     AttendanceRead,
     AttendanceSummary,
@@ -16,7 +15,6 @@ from zhdj_activity.schemas.activities import (
 )
 from zhdj_activity.services.attendance import AttendanceService
 from zhdj_shared.errors import problem_responses
-from zhdj_shared.idempotency import IdempotencyKeyHeader, idempotent_response
 
 router = APIRouter(prefix="/api/activity/activities", tags=["attendance"])
 
@@ -62,28 +60,18 @@ async def issue_code(activity_id: Id, principal: Writer, service: AttendanceDep)
     responses=problem_responses(403, 404, 409, 422, 503),
 )
 async def check_in(
-    request: Request,
     activity_id: Id,
     body: CodeCheckin,
     principal: Writer,
     service: AttendanceDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OncePerKey,
 ) -> Response:
     async def check() -> AttendanceRead:
         return AttendanceRead.of(
             await service.check_in_with_code(principal, activity_id, body.code)
         )
 
-    return await idempotent_response(
-        service.activities.repository.session,
-        IDEMPOTENCY_KEYS,
-        subject=principal.subject,
-        key=idempotency_key,
-        endpoint=f"POST {request.url.path}",
-        body=body,
-        produce=check,
-        status_code=200,
-    )
+    return await once.answer(body, check, status_code=200)
 
 
 @router.post(

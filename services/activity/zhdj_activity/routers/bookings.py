@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from zhdj_activity.models.base import IDEMPOTENCY_KEYS
-from zhdj_activity.routers.deps import Bookings, Id, Paging, Reader, Writer
+from zhdj_activity.routers.deps import Bookings, Id, OncePerKey, Paging, Reader, Writer
 from zhdj_activity.schemas.bookings import (
     BookingCancel,
     BookingCreate,
@@ -16,7 +15,6 @@ from zhdj_activity.schemas.bookings import (
     VolunteerRead,
 )
 from zhdj_shared.errors import problem_responses
-from zhdj_shared.idempotency import IdempotencyKeyHeader, idempotent_response
 from zhdj_shared.pagination import Page
 
 router = APIRouter(prefix="/api/activity", tags=["bookings", "volunteers"])
@@ -31,24 +29,13 @@ router = APIRouter(prefix="/api/activity", tags=["bookings", "volunteers"])
     responses=problem_responses(403, 409, 422, 503),
 )
 async def book(
-    request: Request,
-    body: BookingCreate,
-    principal: Writer,
-    service: Bookings,
-    idempotency_key: IdempotencyKeyHeader = None,
+    body: BookingCreate, principal: Writer, service: Bookings, once: OncePerKey
 ) -> Response:
     async def make() -> BookingRead:
         return BookingRead.of(await service.book(principal, body))
 
-    return await idempotent_response(
-        service.repository.session,
-        IDEMPOTENCY_KEYS,
-        subject=principal.subject,
-        key=idempotency_key,
-        endpoint=f"POST {request.url.path}",
-        body=body,
-        produce=make,
-        location=lambda created: f"/api/activity/bookings/{created['id']}",
+    return await once.answer(
+        body, make, location=lambda created: f"/api/activity/bookings/{created['id']}"
     )
 
 
@@ -81,24 +68,12 @@ async def venue_bookings(
     responses=problem_responses(403, 422, 503),
 )
 async def record_volunteer(
-    request: Request,
-    body: VolunteerCreate,
-    principal: Writer,
-    service: Bookings,
-    idempotency_key: IdempotencyKeyHeader = None,
+    body: VolunteerCreate, principal: Writer, service: Bookings, once: OncePerKey
 ) -> Response:
     async def record() -> VolunteerRead:
         return VolunteerRead.of(await service.record_volunteer(principal, body))
 
-    return await idempotent_response(
-        service.repository.session,
-        IDEMPOTENCY_KEYS,
-        subject=principal.subject,
-        key=idempotency_key,
-        endpoint=f"POST {request.url.path}",
-        body=body,
-        produce=record,
-    )
+    return await once.answer(body, record)
 
 
 @router.get("/volunteer-records", summary="Volunteer records of a member")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request, Security
 
+from zhdj_activity.models.base import IDEMPOTENCY_KEYS
 from zhdj_activity.repositories.activities import ActivityRepository
 from zhdj_activity.repositories.bookings import BookingRepository
 from zhdj_activity.repositories.reports import ReportRepository
@@ -17,6 +18,7 @@ from zhdj_activity.services.cadence import CadenceService
 from zhdj_activity.services.compliance import ComplianceService
 from zhdj_activity.settings import ActivitySettings
 from zhdj_shared.db import SessionDep
+from zhdj_shared.idempotency import Once, once_per_key
 from zhdj_shared.pagination import PageParams, page_params
 from zhdj_shared.registry_client import RegistryDep
 from zhdj_shared.security.authz import Principal, current_principal
@@ -27,6 +29,8 @@ Reader = Annotated[Principal, Security(current_principal, scopes=[Scope.ACTIVITY
 Writer = Annotated[Principal, Security(current_principal, scopes=[Scope.ACTIVITY_WRITE])]
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 Paging = Annotated[PageParams, Depends(page_params)]
+# A POST a phone retries: its Idempotency-Key, answered once (zhdj_shared.idempotency).
+OncePerKey = Annotated[Once, once_per_key(IDEMPOTENCY_KEYS)]
 
 
 async def settings_of(request: Request) -> ActivitySettings:
