@@ -20,7 +20,7 @@ from zhdj_activity.app import MIGRATIONS_DIR, create_app
 from zhdj_activity.settings import ActivitySettings
 from zhdj_shared.db import Database, get_session
 from zhdj_shared.registry_client import RegistryClient
-from zhdj_shared.storage import LocalBlobStore
+from zhdj_shared.storage import BlobStore, LocalBlobStore
 
 BASE = "/api/activity"
 CHAOYANG = "demo-s-xinhua-chaoyang"
@@ -45,7 +45,7 @@ class ActivityApp:
     client: httpx.AsyncClient
     db: IsolatedDatabase
     keys: TestKeys
-    blobs: LocalBlobStore
+    blobs: BlobStore
 
     def staff(self, *orgs: str, sub: str = "staff-1") -> dict[str, str]:
         return self.keys.bearer(sub=sub, roles=["org_staff"], orgs=list(orgs))
@@ -102,10 +102,14 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 @asynccontextmanager
 async def serve_activity(
-    database: Database, keys: TestKeys, registry: RegistryClient, blob_root: Path
+    database: Database,
+    keys: TestKeys,
+    registry: RegistryClient,
+    blob_root: Path,
+    blobs: BlobStore | None = None,
 ) -> AsyncIterator[ActivityApp]:
     settings = ActivitySettings(migrate_on_start=False, load_demo_data=False)
-    blobs = LocalBlobStore(blob_root)
+    blobs = blobs or LocalBlobStore(blob_root)
     app = create_app(
         settings,
         database=database,

@@ -58,7 +58,7 @@ async def test_app_migrates_loads_demo_and_answers_health(keys: TestKeys, tmp_pa
             ).scalar()
     assert ready.status_code == 200
     assert types.status_code == 200
-    assert version == "0003"
+    assert version == "0004"
     assert activities is not None
     assert activities > 1000
 
@@ -80,7 +80,7 @@ def test_migrate_command_applies_the_migrations(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "0003" in result.stderr
+    assert "0004" in result.stderr
     assert (tmp_path / "activity.db").exists()
 
 

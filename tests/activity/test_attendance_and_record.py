@@ -4,13 +4,26 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import text, update
 from sqlmodel import col, select
 
-from tests.activity.conftest import BASE, BRANCH, C1, OTHER_BRANCH, ActivityApp, assert_problem
+from tests.activity.conftest import (
+    BASE,
+    BRANCH,
+    C1,
+    OTHER_BRANCH,
+    ActivityApp,
+    assert_problem,
+    serve_activity,
+)
+from tests.support.tokens import TestKeys
 from zhdj_activity.models import Activity, ActivityEvent, Attendance
-from zhdj_shared.db import utcnow
+from zhdj_activity.models.base import BLOBS
+from zhdj_shared.db import Database, utcnow
+from zhdj_shared.registry_client import RegistryClient
+from zhdj_shared.storage import DatabaseBlobStore
 
 LI = "demo-user-member-li"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -245,3 +258,30 @@ async def test_oversized_attachment_is_413(activity: ActivityApp) -> None:
         url, files={"file": ("big.png", big, "image/png")}, headers=activity.staff(BRANCH)
     )
     assert_problem(response, 413)
+
+
+async def test_attachments_kept_in_the_database_are_served_from_it(
+    activity_database: Database,
+    keys: TestKeys,
+    demo_registry_client: RegistryClient,
+    tmp_path: Path,
+) -> None:
+    """ZHDJ_ACTIVITY_STORAGE_URL=database (several replicas): the bytes are rows of the
+    service's own database, written in the upload's own transaction; nothing on disk."""
+    store = DatabaseBlobStore(activity_database, BLOBS)
+    async with serve_activity(
+        activity_database, keys, demo_registry_client, tmp_path / "disk", blobs=store
+    ) as app:
+        created = await app.plan(app.staff(BRANCH))
+        url = f"{BASE}/activities/{created['id']}/attachments"
+        staff = app.staff(BRANCH)
+        photos = [("file", (f"照片{i}.png", PNG + bytes([i]), "image/png")) for i in range(3)]
+        batch = await app.client.post(f"{url}/batch", files=photos, headers=staff)
+        assert batch.status_code == 201, batch.text
+        first = batch.json()[0]
+        content = await app.client.get(f"{url}/{first['id']}/content", headers=staff)
+        assert content.content == PNG + bytes([0])
+        async with app.session() as session:
+            keys_stored = (await session.exec(select(BLOBS.c.key))).all()  # type: ignore[call-overload]
+        assert {a["sha256"] for a in batch.json()} <= set(keys_stored)
+    assert not (tmp_path / "disk").exists()

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import MetaData, select
 
+from tests.support.databases import fresh_postgres_database
+from zhdj_shared.db import Database
 from zhdj_shared.errors import PayloadTooLarge, Unprocessable
 from zhdj_shared.storage import (
     PDF,
     PNG,
     BlobNotFoundError,
     BlobStore,
+    DatabaseBlobStore,
     LocalBlobStore,
     StorageConfigurationError,
     blob_store_from_url,
+    blob_table,
+    content_key,
     sniff_content_type,
     validate_upload,
 )
@@ -101,3 +108,61 @@ def test_validation_refuses_bad_uploads() -> None:
         validate_upload(PNG_BYTES, "image/jpeg")
     with pytest.raises(Unprocessable, match="not allowed"):
         validate_upload(PDF_BYTES, "application/pdf", allowed_types={PNG})
+
+
+@pytest.fixture
+async def database_store(backend: str, tmp_path: Path) -> AsyncIterator[DatabaseBlobStore]:
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'blobs.db'}"
+    else:
+        url = await fresh_postgres_database("zhdj_test_blobs")
+    database = Database(url)
+    metadata = MetaData()
+    table = blob_table(metadata)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    store = blob_store_from_url("database", database=database, table=table)
+    assert isinstance(store, DatabaseBlobStore)
+    yield store
+    await database.dispose()
+
+
+async def test_the_database_store_keeps_blobs_by_content(
+    database_store: DatabaseBlobStore,
+) -> None:
+    """What replicas share: any of them reads what another wrote (one database)."""
+    key = await database_store.put(PNG_BYTES, PNG)
+    assert key == hashlib.sha256(PNG_BYTES).hexdigest()
+    assert await database_store.put(PNG_BYTES, PNG) == key  # stored once
+    assert await database_store.get(key) == PNG_BYTES
+    assert await database_store.exists(key)
+    assert isinstance(database_store, BlobStore)
+    async with database_store.database.engine.connect() as connection:
+        rows = (await connection.execute(select(database_store.table))).all()
+    assert [(r.key, r.content_type, r.size) for r in rows] == [(key, PNG, len(PNG_BYTES))]
+    for missing in ("0" * 64, "../../etc/passwd"):
+        assert not await database_store.exists(missing)
+        with pytest.raises(BlobNotFoundError):
+            await database_store.get(missing)
+
+
+async def test_a_put_in_a_session_commits_or_rolls_back_with_it(
+    database_store: DatabaseBlobStore,
+) -> None:
+    """In the request's unit of work the blob and the record naming it are one transaction:
+    a request that fails leaves no blob, and no second pooled connection is taken."""
+    database = database_store.database
+    with pytest.raises(RuntimeError):
+        async for session in database.unit_of_work():
+            key = await database_store.put(PDF_BYTES, PDF, session=session)
+            assert await database_store.get(key, session=session) == PDF_BYTES
+            raise RuntimeError("the record could not be stored")
+    assert not await database_store.exists(content_key(PDF_BYTES))
+    async for session in database.unit_of_work():
+        key = await database_store.put(PDF_BYTES, PDF, session=session)
+    assert await database_store.get(key) == PDF_BYTES
+
+
+def test_database_storage_needs_the_services_database() -> None:
+    with pytest.raises(StorageConfigurationError):
+        blob_store_from_url("database")

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from zhdj_activity.demo import load_demo
 from zhdj_activity.feeds import feed_key
-from zhdj_activity.models.base import IDEMPOTENCY_KEYS
+from zhdj_activity.models.base import BLOBS, IDEMPOTENCY_KEYS
 from zhdj_activity.routers import ROUTERS
 from zhdj_activity.settings import ActivitySettings
 from zhdj_shared.app import create_service_app
@@ -63,6 +63,8 @@ def create_app(
         on_shutdown=[stop_purge, _close_registry],
     )
     app.state.registry = registry_client
-    app.state.blobs = blobs or blob_store_from_url(settings.resolved_storage_url())
+    app.state.blobs = blobs or blob_store_from_url(
+        settings.resolved_storage_url(), database=app.state.database, table=BLOBS
+    )
     app.state.calendar_key = feed_key(settings)
     return app

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from zhdj_service_requests.demo import load_demo
+from zhdj_service_requests.models.base import BLOBS
 from zhdj_service_requests.routers import ROUTERS
 from zhdj_service_requests.services.escalation import run_escalation_loop
 from zhdj_service_requests.services.webhook_delivery import (
@@ -80,6 +81,8 @@ def create_app(
     )
     app.state.registry = registry or RegistryClient.from_settings(settings)
     app.state.blobs = blobs or blob_store_from_url(
-        settings.storage_url or str(settings.platform.data_dir / "service-requests-blobs")
+        settings.storage_url or str(settings.platform.data_dir / "service-requests-blobs"),
+        database=app.state.database,
+        table=BLOBS,
     )
     return app

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from zhdj_shared.db import service_metadata
 from zhdj_shared.idempotency import idempotency_table
+from zhdj_shared.storage import blob_table
 
 
 class ActivityModel(SQLModel, registry=registry(metadata=service_metadata())):
@@ -14,3 +15,5 @@ class ActivityModel(SQLModel, registry=registry(metadata=service_metadata())):
 # Idempotency-Key rows of this service's retried POSTs (plan, check-in, booking, volunteer
 # record), in its own database like every other table (zhdj_shared.idempotency).
 IDEMPOTENCY_KEYS = idempotency_table(ActivityModel.metadata)
+# Attachments' bytes when ZHDJ_ACTIVITY_STORAGE_URL=database (several replicas).
+BLOBS = blob_table(ActivityModel.metadata)

@@ -47,7 +47,9 @@ class AttachmentService:
         ]
         rows = []
         for (data, _declared, filename), content_type in zip(files, types, strict=True):
-            key = await self.blobs.put(data, content_type)
+            key = await self.blobs.put(
+                data, content_type, session=self.activities.repository.session
+            )
             row = Attachment(
                 activity_id=activity.id,
                 blob_key=key,
@@ -81,6 +83,7 @@ class AttachmentService:
         if row is None:
             raise NotFound(f"attachment {attachment_id} does not exist on this activity")
         try:
-            return row, await self.blobs.get(row.blob_key)
+            blob = await self.blobs.get(row.blob_key, session=self.activities.repository.session)
+            return row, blob
         except BlobNotFoundError as exc:
             raise NotFound("the attachment's content is missing from storage") from exc

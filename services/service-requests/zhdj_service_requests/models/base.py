@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 from zhdj_shared.db import service_metadata
 from zhdj_shared.idempotency import idempotency_table
+from zhdj_shared.storage import blob_table
 
 
 class ServiceRequestsModel(SQLModel, registry=registry(metadata=service_metadata())):
@@ -17,3 +18,5 @@ class ServiceRequestsModel(SQLModel, registry=registry(metadata=service_metadata
 
 
 IDEMPOTENCY_KEYS = idempotency_table(ServiceRequestsModel.metadata)
+# Photos' bytes when ZHDJ_SERVICE_REQUESTS_STORAGE_URL=database (several replicas).
+BLOBS = blob_table(ServiceRequestsModel.metadata)

@@ -38,7 +38,7 @@ class AttachmentService:
         content_type = validate_upload(
             data, declared_type, allowed_types=IMAGE_TYPES, max_bytes=MAX_PHOTO_BYTES
         )
-        key = await self.blobs.put(data, content_type)
+        key = await self.blobs.put(data, content_type, session=self.requests.session)
         event = RequestEvent(
             request_id=row.id,
             action="attachment_added",
@@ -69,7 +69,8 @@ class AttachmentService:
         for attachment in await self.requests.requests.attachments(row.id):
             if attachment.id == attachment_id:
                 try:
-                    return attachment, await self.blobs.get(attachment.blob_key)
+                    blob = await self.blobs.get(attachment.blob_key, session=self.requests.session)
+                    return attachment, blob
                 except BlobNotFoundError as exc:
                     raise NotFound("the photo's bytes are missing") from exc
         raise NotFound(f"attachment {attachment_id} does not exist")
