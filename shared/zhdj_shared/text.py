@@ -15,18 +15,6 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import ColumnElement, or_
 
 _ASCII_QUERY = re.compile(r"^[a-z0-9 ]+$")
-# C0 and C1 control characters (NUL included) and DEL: never part of a name or a label, and
-# PostgreSQL cannot store NUL in text at all (SQLite would, so the two would disagree).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def no_control_characters(text: str) -> str:
-    """For pydantic ``AfterValidator``: refuse a one-line text with control characters."""
-    if _CONTROL.search(text):
-        raise ValueError("must not contain control characters (tabs, line breaks, NUL...)")
-    return text
-
-
 @dataclass(frozen=True)
 class PinyinKey:
     full: str  # "hongniudai"

@@ -17,8 +17,8 @@ from pydantic import (
 )
 
 from zhdj_gateway.identity.grants import ALL_SCOPES, CLIENT_ROLES, USER_ROLES
+from zhdj_shared.one_line import no_control_characters
 from zhdj_shared.security.scopes import Role
-from zhdj_shared.text import no_control_characters
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{2,63}$"
 PHONE_PATTERN = r"^\+?[0-9][0-9\- ]{4,19}$"
