@@ -49,6 +49,7 @@ from common import (
     drop_database,
     free_port,
     fresh_database,
+    machine_speed,
     percentile,
     start_registry,
     wait_http,
@@ -447,6 +448,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     args = parser.parse_args()
+    print(f"before the run: {machine_speed()}")
     tmp = Path(tempfile.mkdtemp(prefix="bench-activity-"))
     procs = Processes(tmp)
     try:

@@ -60,6 +60,7 @@ from common import (
     drop_database,
     free_port,
     fresh_database,
+    machine_speed,
     percentile,
     start_registry,
     wait_http,
@@ -414,7 +415,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the databases and the logs")
     args = parser.parse_args()
     concurrencies = [int(c) for c in args.concurrency.split(",")]
-    log(f"before the run: {load_average()}")
+    log(f"before the run: {machine_speed()}")
     tmp = Path(tempfile.mkdtemp(prefix="zhdj-bench-assessment-"))
     procs = Processes(tmp)
     setup_started = time.perf_counter()

@@ -179,6 +179,28 @@ def admin_token(gateway: str) -> str:
 # -- figures --------------------------------------------------------------------------------------
 
 
+def machine_speed() -> str:
+    """One core's speed at pure Python, to compare figures taken on different days.
+
+    Machines of the same kind differ: on 2026-12-04 the same commit spent ~1.5x the CPU per
+    request of the mixed load that it spent on 2026-12-03 (bench/README.md). Printed with every
+    benchmark's figures, this tells a slower machine from a slower commit. Best of three runs
+    of a function-local loop, so a neighbour's burst counts less.
+    """
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    one, five, fifteen = os.getloadavg()
+    return (
+        f"machine: reference loop {best * 4:.2f} s (20M pure-Python additions, one core; lower is "
+        f"faster), load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+    )
+
+
 def percentile(values: list[float], q: float) -> float:
     """The ``q`` quantile (nearest rank) of durations in seconds, in milliseconds."""
     ordered = sorted(values)

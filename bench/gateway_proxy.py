@@ -42,6 +42,7 @@ from common import (
     admin_token,
     free_port,
     fresh_database,
+    machine_speed,
     percentile,
     start_gateway,
     start_registry,
@@ -331,7 +332,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
     args = parser.parse_args()
     ensure_tools()
-    print(f"load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"before the run: {machine_speed()}")
     tmp = Path(tempfile.mkdtemp(prefix="zhdj-bench-"))
     try:
         with platform(tmp) as (urls, pids):

@@ -103,6 +103,7 @@ from common import (
     drop_database,
     free_port,
     fresh_database,
+    machine_speed,
     percentile,
     start_gateway,
     start_registry,
@@ -1640,7 +1641,7 @@ def main() -> None:
         "--keep", action="store_true", help="keep the databases and the logs (printed path)"
     )
     args = parser.parse_args()
-    log(f"before the run: {load_average()}")
+    log(f"before the run: {machine_speed()}")
     print_mix()
     tmp = Path(tempfile.mkdtemp(prefix="zhdj-bench-load-"))
     databases = [f"{args.database_prefix}_{part.replace('-', '_')}" for part in PARTS]

@@ -53,6 +53,7 @@ from common import (
     drop_database,
     free_port,
     fresh_database,
+    machine_speed,
     percentile,
     start_gateway,
     start_registry,
@@ -949,7 +950,7 @@ def main() -> None:
         "--reuse", action="store_true", help="measure the database kept by an earlier --keep run"
     )
     args = parser.parse_args()
-    print(f"load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"before the run: {machine_speed()}")
     tmp = Path(tempfile.mkdtemp(prefix="zhdj-bench-scale-"))
     dsn = database_dsn(DATABASE)
     url = dsn.replace("postgresql://", "postgresql+asyncpg://")

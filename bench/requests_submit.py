@@ -68,6 +68,7 @@ from common import (
     database_dsn,
     free_port,
     fresh_database,
+    machine_speed,
     percentile,
     start_registry,
     wait_http,
@@ -446,7 +447,7 @@ def main() -> None:
     global REGISTRY_DB, REQUESTS_DB
     REGISTRY_DB = f"{args.database_prefix}_registry"
     REQUESTS_DB = f"{args.database_prefix}_requests"
-    print(f"load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"before the run: {machine_speed()}")
     tmp = Path(tempfile.mkdtemp(prefix="zhdj-bench-requests-"))
     try:
         with platform(tmp, args.service_workers) as urls:
