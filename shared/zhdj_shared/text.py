@@ -15,6 +15,8 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import ColumnElement, or_
 
 _ASCII_QUERY = re.compile(r"^[a-z0-9 ]+$")
+
+
 @dataclass(frozen=True)
 class PinyinKey:
     full: str  # "hongniudai"

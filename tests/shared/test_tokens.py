@@ -7,12 +7,25 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
+import httpx
 import pytest
+from fastapi import APIRouter, Security
 
 from tests.support.tokens import AUDIENCE, ISSUER, TestKeys
-from zhdj_shared.security.tokens import InvalidToken, JwksCache, TokenVerifier
+from zhdj_shared.app import create_service_app
+from zhdj_shared.db import Database
+from zhdj_shared.security.authz import Principal, current_principal
+from zhdj_shared.security.tokens import (
+    FAILED_FETCH_RETRY_SECONDS,
+    InvalidToken,
+    JwksCache,
+    SigningKeysUnavailable,
+    TokenVerifier,
+)
+from zhdj_shared.settings import ServiceSettings
 
 
 def b64(data: bytes) -> str:
@@ -117,10 +130,83 @@ async def test_unknown_kid_refetches_at_most_once_per_cooldown(keys: TestKeys) -
     assert fetches == 2
 
 
-async def test_keys_unavailable_is_a_refusal_not_a_crash(keys: TestKeys) -> None:
+async def test_keys_unavailable_is_not_the_tokens_fault(keys: TestKeys) -> None:
     async def fetch() -> dict[str, Any]:
         raise OSError("gateway down")
 
     verifier = TokenVerifier(JwksCache(fetch), issuer=ISSUER, audience=AUDIENCE)
-    with pytest.raises(InvalidToken, match="unavailable"):
+    with pytest.raises(SigningKeysUnavailable):
         await verifier.verify(keys.mint())
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_failed_refresh_keeps_the_keys_and_waits_before_the_next_try(
+    keys: TestKeys,
+) -> None:
+    """Once the TTL has passed with the gateway down, requests must not each wait for their
+    own failing fetch: one try, then the known keys, then one more try after a pause."""
+    clock, attempts, down = Clock(), 0, False
+
+    async def fetch() -> dict[str, Any]:
+        nonlocal attempts
+        attempts += 1
+        if down:
+            raise OSError("gateway down")
+        return keys.jwks
+
+    cache = JwksCache(fetch, ttl=300, clock=clock)
+    verifier = TokenVerifier(cache, issuer=ISSUER, audience=AUDIENCE)
+    await verifier.verify(keys.mint())
+    assert attempts == 1
+    down = True
+    clock.now += 301  # the TTL has passed
+    for _ in range(20):
+        assert (await verifier.verify(keys.mint())).kid == keys.kid  # the keys we had
+    assert attempts == 2
+    clock.now += FAILED_FETCH_RETRY_SECONDS + 1
+    down = False
+    await verifier.verify(keys.mint())
+    assert attempts == 3
+    await verifier.verify(keys.mint())
+    assert attempts == 3  # fetched: cached for the TTL again
+
+
+async def test_no_keys_and_a_failed_fetch_is_a_503_not_a_401(
+    keys: TestKeys, tmp_path: Path
+) -> None:
+    """A 401 would tell a phone its token is bad: it would throw it away and sign out."""
+
+    async def fetch() -> dict[str, Any]:
+        raise OSError("gateway down")
+
+    router = APIRouter()
+
+    @router.get("/api/test/me")
+    async def me(principal: Annotated[Principal, Security(current_principal)]) -> dict[str, str]:
+        return {"sub": principal.subject}
+
+    app = create_service_app(
+        title="t",
+        description="t",
+        settings=ServiceSettings(service_name="test", migrate_on_start=False),
+        routers=[router],
+        migrations_dir=tmp_path,
+        database=Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"),
+        token_verifier=TokenVerifier(JwksCache(fetch), issuer=ISSUER, audience=AUDIENCE),
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        answer = await http.get("/api/test/me", headers={"Authorization": f"Bearer {keys.mint()}"})
+        bad = await http.get("/api/test/me", headers={"Authorization": "Bearer not.a.token"})
+    assert answer.status_code == 503
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.headers["retry-after"] == "5"
+    assert "signing keys" in answer.json()["detail"]
+    assert bad.status_code == 401  # a malformed token is still the token's fault

@@ -55,7 +55,7 @@ from zhdj_shared.lifespan import ChildLifespan
 from zhdj_shared.observability import Metrics, new_request_id
 from zhdj_shared.security.authz import Principal
 from zhdj_shared.security.scopes import Role
-from zhdj_shared.security.tokens import InvalidToken, TokenVerifier
+from zhdj_shared.security.tokens import InvalidToken, SigningKeysUnavailable, TokenVerifier
 
 logger = logging.getLogger("zhdj.gateway.edge")
 
@@ -227,7 +227,7 @@ class Edge:
             return None
         try:
             claims = (await verifier.verify(token)).claims
-        except InvalidToken:
+        except (InvalidToken, SigningKeysUnavailable):
             return None
         # The same reading of the claims as every service's (roles as a list or a string).
         principal = Principal.from_claims(claims)

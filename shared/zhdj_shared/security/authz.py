@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
-from zhdj_shared.errors import Forbidden, Unauthorized
+from zhdj_shared.errors import Forbidden, ServiceUnavailable, Unauthorized
 from zhdj_shared.security.scopes import Role
-from zhdj_shared.security.tokens import InvalidToken, TokenVerifier
+from zhdj_shared.security.tokens import InvalidToken, SigningKeysUnavailable, TokenVerifier
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,17 @@ async def optional_principal(
         verified = await verifier.verify(credentials.credentials)
     except InvalidToken as exc:
         raise Unauthorized(str(exc)) from exc
+    except SigningKeysUnavailable as exc:
+        raise keys_unavailable() from exc
     return Principal.from_claims(verified.claims)
+
+
+def keys_unavailable() -> ServiceUnavailable:
+    """503 with Retry-After: the gateway's keys could not be fetched; the token may be good."""
+    return ServiceUnavailable(
+        "The signing keys cannot be fetched from the gateway right now; try again shortly.",
+        headers={"Retry-After": "5"},
+    )
 
 
 async def current_principal(

@@ -10,7 +10,9 @@ whatever the ``kid``. This module therefore:
 * picks the single key named by ``kid`` from a JWKS cached with a TTL, refetching on an unknown
   ``kid`` at most once per cool-down (so garbage tokens cannot make us hammer the gateway).
 
-Every refusal raises :class:`InvalidToken`; callers answer 401.
+Every refusal raises :class:`InvalidToken`; callers answer 401. When no key is known because the
+JWKS cannot be fetched, :class:`SigningKeysUnavailable` says so instead; callers answer 503: the
+token may be perfectly good, and a 401 would make a client throw it away and sign its user out.
 """
 
 from __future__ import annotations
@@ -34,8 +36,15 @@ class InvalidToken(Exception):
     """The token is not one we accept; the message says why (safe to show the client)."""
 
 
+class SigningKeysUnavailable(Exception):
+    """No signing key is known and the JWKS could not be fetched: not the token's fault (503)."""
+
+
 JwksFetcher = Callable[[], Awaitable[Mapping[str, Any]]]
 REFETCH_COOLDOWN_SECONDS = 30.0
+# After a failed fetch, the next one waits this long: otherwise, once the TTL had passed, every
+# request queued behind the lock for its own failing fetch (up to the fetch timeout each).
+FAILED_FETCH_RETRY_SECONDS = 5.0
 
 
 class JwksCache:
@@ -61,6 +70,7 @@ class JwksCache:
         self._clock = clock
         self._keys: dict[str, dict[str, Any]] = {}
         self._fetched_at = float("-inf")
+        self._retry_at = float("-inf")  # after a failed fetch: no other one before this
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -94,6 +104,8 @@ class JwksCache:
             await self._refresh(now)
         elif kid not in self._keys and now - self._fetched_at > self._cooldown:
             await self._refresh(now)  # a rotated key may have appeared
+        if not self._keys:
+            raise SigningKeysUnavailable("signing keys unavailable")
         key = self._keys.get(kid)
         if key is None:
             raise InvalidToken("unknown signing key")
@@ -103,12 +115,13 @@ class JwksCache:
         async with self._lock:
             if self._fetched_at == now or self._clock() - self._fetched_at < self._cooldown:
                 return
+            if self._clock() < self._retry_at:
+                return  # a fetch failed moments ago: keep what we have (maybe nothing)
             try:
                 document = await self._fetch()
-            except Exception as exc:
-                if not self._keys:
-                    raise InvalidToken("signing keys unavailable") from exc
-                return  # keep serving the keys we have
+            except Exception:
+                self._retry_at = self._clock() + FAILED_FETCH_RETRY_SECONDS
+                return  # keep serving the keys we have; none at all is SigningKeysUnavailable
             keys = {
                 k["kid"]: dict(k)
                 for k in document.get("keys", [])

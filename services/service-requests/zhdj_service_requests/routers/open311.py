@@ -20,8 +20,8 @@ from zhdj_service_requests.services.open311 import Open311Service, Query
 from zhdj_shared.db import SessionDep
 from zhdj_shared.errors import Problem, Unauthorized
 from zhdj_shared.registry_client import RegistryDep
-from zhdj_shared.security.authz import Principal
-from zhdj_shared.security.tokens import InvalidToken, TokenVerifier
+from zhdj_shared.security.authz import Principal, keys_unavailable
+from zhdj_shared.security.tokens import InvalidToken, SigningKeysUnavailable, TokenVerifier
 
 PREFIX = "/open311/v2"
 router = APIRouter(
@@ -62,6 +62,8 @@ async def _principal(request: Request) -> Principal | None:
         verified = await verifier.verify(token.strip())
     except InvalidToken as exc:
         raise Unauthorized(str(exc)) from exc
+    except SigningKeysUnavailable as exc:
+        raise keys_unavailable() from exc
     return Principal.from_claims(verified.claims)
 
 
