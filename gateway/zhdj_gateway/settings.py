@@ -27,6 +27,9 @@ class GatewaySettings(ServiceSettings):
     # Tokens
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # How often each gateway process reads the access tokens revoked by any replica (a signed-out
+    # session, a disabled account...): the longest a revoked token still passes elsewhere.
+    revocation_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     # PEM of the signing key (from a Kubernetes Secret); when unset the gateway keeps its keys
     # in its database and creates one on first start.
     signing_key_pem: str | None = Field(default=None, repr=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -57,6 +57,9 @@ from zhdj_shared.security.authz import Principal
 from zhdj_shared.security.scopes import Role
 from zhdj_shared.security.tokens import InvalidToken, SigningKeysUnavailable, TokenVerifier
 
+if TYPE_CHECKING:  # the edge reaches the identity app's parts only through its state
+    from zhdj_gateway.identity.revocations import Revocations
+
 logger = logging.getLogger("zhdj.gateway.edge")
 
 # Liveness and readiness probes are never rate-limited.
@@ -93,6 +96,7 @@ class Edge:
         self._lifespan = ChildLifespan(identity)
         self._verifier: TokenVerifier | None = None
         self._api_keys: ApiKeyExchange | None = None
+        self._revocations: Revocations | None = None
 
     # -- lifespan ---------------------------------------------------------------------------
 
@@ -101,6 +105,7 @@ class Edge:
         identity_state = getattr(self.identity, "state", None)
         self._verifier = getattr(identity_state, "token_verifier", None)
         self._api_keys = getattr(identity_state, "api_keys", None)
+        self._revocations = getattr(identity_state, "revocations", None)
         s = self.settings
         self.proxy.session = new_session(
             s.upstream_connect_timeout, s.upstream_read_timeout, s.upstream_deadline
@@ -161,6 +166,8 @@ class Edge:
         if path not in _UNLIMITED_PATHS and not await self._within_ip_limit(scope, head, send):
             return
         if not await self._declared_length_ok(head, send):
+            return
+        if await self._revoked(head.bearer_token(), send):
             return
         if path.startswith(("/api/", OPEN311_PREFIX)):
             await self._proxied(scope, receive, send, head, path)
@@ -233,6 +240,26 @@ class Edge:
         principal = Principal.from_claims(claims)
         key = principal.client_id or principal.subject
         return key, principal.kind == "client" and Role.SERVICE in principal.roles
+
+    async def _revoked(self, token: str | None, send: Send) -> bool:
+        """A valid token revoked before it expires (signed out, account or client changed) is
+        refused here, for every service behind the edge; True when the caller is answered."""
+        revocations, verifier = self._revocations, self._verifier
+        if token is None or revocations is None or verifier is None:
+            return False
+        try:
+            claims = (await verifier.verify(token)).claims
+        except (InvalidToken, SigningKeysUnavailable):
+            return False  # the service it goes to refuses it, with the reason
+        if not revocations.refuses(claims):
+            return False
+        await send_problem(
+            send,
+            Unauthorized,
+            "The token has been revoked: refresh it or sign in again.",
+            headers=((b"www-authenticate", b'Bearer error="invalid_token"'),),
+        )
+        return True
 
     async def _declared_length_ok(self, head: RequestHead, send: Send) -> bool:
         if head.content_length is None:

@@ -1,11 +1,13 @@
 """The identity app: `/auth/*`, the JWKS, `/healthz`, `/readyz` and `/metrics`.
 
 The edge (``zhdj_gateway.app``) wraps it and uses ``app.state.key_store`` (the JWKS),
-``app.state.api_keys`` (API key -> access token) and ``app.state.token_verifier``.
+``app.state.api_keys`` (API key -> access token), ``app.state.token_verifier`` and
+``app.state.revocations`` (access tokens refused before they expire).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,6 +15,7 @@ from fastapi import FastAPI
 from zhdj_gateway.identity.context import IdentityContext
 from zhdj_gateway.identity.keys import KeyStore
 from zhdj_gateway.identity.passwords import PasswordHasher
+from zhdj_gateway.identity.revocations import Revocations
 from zhdj_gateway.identity.routers import ROUTERS
 from zhdj_gateway.identity.seed import bootstrap
 from zhdj_gateway.identity.services.api_keys import ApiKeyExchange
@@ -26,6 +29,7 @@ from zhdj_shared.observability import ReadinessCheck
 from zhdj_shared.security.tokens import JwksCache, TokenVerifier
 from zhdj_shared.settings import DEMO_SECRET_MARKER
 
+logger = logging.getLogger("zhdj.gateway.identity")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 JWKS_TTL_SECONDS = 60
 JWKS_COOLDOWN_SECONDS = 1
@@ -85,7 +89,8 @@ def create_identity_app(
     throttle = create_throttle(
         settings.redis_url, settings.login_max_failures, settings.login_failure_window_seconds
     )
-    api_keys = ApiKeyExchange(sessions, minter, settings.api_key_pepper)
+    revocations = Revocations(sessions, token_ttl_seconds=settings.access_token_ttl_seconds)
+    api_keys = ApiKeyExchange(sessions, minter, settings.api_key_pepper, revocations=revocations)
     context = IdentityContext(
         settings=settings,
         hasher=password_hasher or PasswordHasher.from_env(),
@@ -96,7 +101,15 @@ def create_identity_app(
         api_keys=api_keys,
     )
 
+    async def follow_revocations(_app: FastAPI) -> None:
+        try:  # before the first request, when the database answers; the loop retries
+            await revocations.read()
+        except Exception:
+            logger.exception("reading access revocations at start failed")
+        revocations.start(settings.revocation_poll_seconds)
+
     async def close(_app: FastAPI) -> None:
+        await revocations.stop()
         await throttle.close()
 
     readiness: dict[str, ReadinessCheck] = {"redis": throttle.ping} if settings.redis_url else {}
@@ -109,10 +122,12 @@ def create_identity_app(
         database=db,
         token_verifier=_verifier(settings, key_store),
         on_setup=[bootstrap],  # keys are read from the database: nothing per process
+        on_startup=[follow_revocations],
         on_shutdown=[close],
         extra_readiness=readiness,
     )
     app.state.identity = context
     app.state.key_store = key_store
     app.state.api_keys = api_keys
+    app.state.revocations = revocations
     return app

@@ -132,3 +132,18 @@ class SigningKey(GatewayModel, table=True):
     activates_at: datetime | None = _optional_time()
     # In the JWKS until then (the last token it signed has expired); None: no successor yet.
     retire_after: datetime | None = _optional_time()
+
+
+class AccessRevocation(GatewayModel, table=True):
+    """Access tokens issued up to ``revoked_at`` for ``key`` are refused at the edge.
+
+    ``key`` is ``sid:<refresh-token family>`` (a signed-out or stolen session) or
+    ``sub:<user id or client id>`` (an account disabled, its roles or password changed; a
+    client disabled, changed or given a new secret). A row matters only while a token issued
+    before it can still be alive (the access-token lifetime), and is purged after.
+    """
+
+    __tablename__ = "access_revocations"
+
+    key: str = Field(primary_key=True, max_length=128)
+    revoked_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))

@@ -7,10 +7,13 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_gateway.identity.models import (
+    AccessRevocation,
     ApiKey,
     OAuthClient,
     RefreshToken,
@@ -140,20 +143,72 @@ class RefreshTokenRepository(_Repository):
         return result.rowcount == 1
 
     async def revoke_family(self, family_id: str, now: datetime) -> None:
+        """The session ends: its refresh tokens, and the access tokens it has issued."""
         await self.session.exec(
             update(RefreshToken)
             .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
         )
+        await AccessRevocationRepository(self.session).revoke(session_key(family_id), now)
 
     async def revoke_for_user(self, user_id: str, now: datetime) -> None:
+        """Every session of the account ends, its access tokens included."""
+        live = col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None)
+        families = (
+            await self.session.exec(select(RefreshToken.family_id).where(*live).distinct())
+        ).all()
         await self.session.exec(
             update(RefreshToken)
-            .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+            .where(*live)
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
         )
+        revocations = AccessRevocationRepository(self.session)
+        for family_id in families:
+            await revocations.revoke(session_key(family_id), now)
+        await revocations.revoke(subject_key(user_id), now)
+
+
+SESSION_PREFIX = "sid:"  # a refresh-token family (one sign-in) that ended
+SUBJECT_PREFIX = "sub:"  # a user or client whose account changed
+
+
+def session_key(family_id: str) -> str:
+    return SESSION_PREFIX + family_id
+
+
+def subject_key(subject: str) -> str:
+    return SUBJECT_PREFIX + subject
+
+
+class AccessRevocationRepository(_Repository):
+    async def revoke(self, key: str, now: datetime) -> None:
+        """Refuse the access tokens issued for ``key`` up to ``now`` (a later call moves it)."""
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(AccessRevocation).values(key=key, revoked_at=now)
+        await self.session.exec(
+            statement.on_conflict_do_update(
+                index_elements=["key"], set_={"revoked_at": statement.excluded.revoked_at}
+            )
+        )
+
+    async def since(self, moment: datetime) -> Sequence[tuple[str, datetime]]:
+        """Revocations made (or moved) at or after ``moment``."""
+        rows = await self.session.exec(
+            select(AccessRevocation.key, AccessRevocation.revoked_at).where(
+                col(AccessRevocation.revoked_at) >= moment
+            )
+        )
+        return [(key, revoked_at) for key, revoked_at in rows.all()]
+
+    async def purge_before(self, moment: datetime) -> int:
+        """Forget revocations older than any access token still alive."""
+        result = await self.session.exec(
+            delete(AccessRevocation).where(col(AccessRevocation.revoked_at) < moment)
+        )
+        return result.rowcount or 0
 
 
 class SigningKeyRepository(_Repository):

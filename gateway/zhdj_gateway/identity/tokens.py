@@ -29,6 +29,9 @@ class TokenSubject:
     orgs: frozenset[str] = field(default_factory=frozenset)
     name: str | None = None
     client_id: str | None = None
+    # The sign-in (refresh-token family) a user's token belongs to: ``sid``, so that signing
+    # out refuses the access tokens of that session too (``identity.revocations``).
+    session_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class TokenMinter:
             claims["name"] = who.name
         if who.client_id is not None:
             claims["client_id"] = who.client_id
+        if who.session_id is not None:
+            claims["sid"] = who.session_id
         token: str = jwt.encode(
             claims, signer.key, algorithm=ALGORITHM, headers={"kid": signer.kid, "typ": "JWT"}
         )

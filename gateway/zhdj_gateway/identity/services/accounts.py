@@ -11,7 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from zhdj_gateway.identity.grants import scopes_for_roles
 from zhdj_gateway.identity.models import RoleAssignment, User
 from zhdj_gateway.identity.passwords import PasswordHasher
-from zhdj_gateway.identity.repositories import RefreshTokenRepository, UserRepository
+from zhdj_gateway.identity.repositories import (
+    AccessRevocationRepository,
+    RefreshTokenRepository,
+    UserRepository,
+    subject_key,
+)
 from zhdj_gateway.identity.schemas import RegisterRequest, RoleGrant, UserCreate, UserUpdate
 from zhdj_gateway.identity.tokens import TokenSubject
 from zhdj_shared.db import utcnow
@@ -37,7 +42,9 @@ class Account:
     def scopes(self) -> frozenset[str]:
         return scopes_for_roles(self.role_codes)
 
-    def subject(self, scopes: frozenset[str] | None = None) -> TokenSubject:
+    def subject(
+        self, scopes: frozenset[str] | None = None, *, session_id: str | None = None
+    ) -> TokenSubject:
         return TokenSubject(
             subject=self.user.id,
             kind="user",
@@ -45,6 +52,7 @@ class Account:
             roles=self.role_codes,
             orgs=self.orgs,
             name=self.user.display_name,
+            session_id=session_id,
         )
 
 
@@ -145,6 +153,9 @@ async def update_account(session: AsyncSession, user_id: str, body: UserUpdate) 
     roles = account.roles
     if body.roles is not None:
         roles = await repo.replace_roles(user.id, _role_pairs(body.roles))
+        # Tokens already issued carry the old roles: refused from now on; the next refresh
+        # (or sign-in) gives the new ones.
+        await AccessRevocationRepository(session).revoke(subject_key(user.id), utcnow())
     return Account(user, roles)
 
 

@@ -15,13 +15,18 @@ import string
 import time
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_gateway.identity.models import ApiKey, OAuthClient
-from zhdj_gateway.identity.repositories import ApiKeyRepository
+from zhdj_gateway.identity.repositories import (
+    AccessRevocationRepository,
+    ApiKeyRepository,
+    session_key,
+)
 from zhdj_gateway.identity.schemas import ApiKeyCreate
 from zhdj_gateway.identity.services.clients import client_subject, get_client
 from zhdj_gateway.identity.sessions import SessionSource
@@ -29,6 +34,9 @@ from zhdj_gateway.identity.tokens import TokenMinter
 from zhdj_shared.db import utcnow
 from zhdj_shared.errors import FieldError, NotFound, Unprocessable
 from zhdj_shared.pagination import build_page, decode_cursor
+
+if TYPE_CHECKING:
+    from zhdj_gateway.identity.revocations import Revocations
 
 PREFIX = "zk_"
 BODY_LENGTH = 32
@@ -114,7 +122,16 @@ async def revoke_api_key(session: AsyncSession, key_id: str) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         await repo.save(key)
+        # Other gateway replicas may hold a token exchanged for this key: refused at their edge.
+        await AccessRevocationRepository(session).revoke(
+            session_key(api_key_session(key.id)), key.revoked_at
+        )
     return key
+
+
+def api_key_session(key_id: str) -> str:
+    """The ``sid`` of the tokens exchanged for one API key."""
+    return "apikey:" + key_id
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,7 @@ class _Cached:
     token: str
     expires_at: float
     client_id: str
+    claims: dict[str, Any]  # what a revocation is matched on: sub, sid, iat
 
 
 class ApiKeyExchange:
@@ -135,8 +153,10 @@ class ApiKeyExchange:
         *,
         margin_seconds: float = 30.0,
         max_cached: int = 10_000,
+        revocations: Revocations | None = None,
     ) -> None:
         self._sessions = sessions
+        self._revocations = revocations
         self._minter = minter
         self._pepper = pepper
         self._margin = margin_seconds
@@ -149,7 +169,7 @@ class ApiKeyExchange:
             return None
         digest = key_hash(self._pepper, raw_key)
         cached = self._cache.get(digest)
-        if cached is not None and cached.expires_at - self._margin > time.time():
+        if cached is not None and self._still_good(cached):
             self._cache.move_to_end(digest)
             return cached.token
         self._cache.pop(digest, None)
@@ -159,11 +179,25 @@ class ApiKeyExchange:
             return None
         key, client = found
         scopes = set(key.scopes) & set(client.scopes)
-        issued = await self._minter.mint(client_subject(client, scopes))
-        self._cache[digest] = _Cached(issued.access_token, issued.expires_at, client.client_id)
+        sid = api_key_session(key.id)
+        issued = await self._minter.mint(replace(client_subject(client, scopes), session_id=sid))
+        claims = {
+            "sub": client.client_id,
+            "sid": sid,
+            "iat": int(issued.expires_at) - issued.expires_in,
+        }
+        self._cache[digest] = _Cached(
+            issued.access_token, issued.expires_at, client.client_id, claims
+        )
         if len(self._cache) > self._max:
             self._cache.popitem(last=False)
         return issued.access_token
+
+    def _still_good(self, cached: _Cached) -> bool:
+        """Not about to expire, and neither the key nor its client revoked by any replica."""
+        if cached.expires_at - self._margin <= time.time():
+            return False
+        return self._revocations is None or not self._revocations.refuses(cached.claims)
 
     def forget(self, key_hash_hex: str) -> None:
         """Drop a cached token (after a revocation in this process)."""

@@ -10,7 +10,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_gateway.identity.models import OAuthClient
 from zhdj_gateway.identity.passwords import PasswordHasher
-from zhdj_gateway.identity.repositories import ClientRepository
+from zhdj_gateway.identity.repositories import (
+    AccessRevocationRepository,
+    ClientRepository,
+    subject_key,
+)
 from zhdj_gateway.identity.schemas import ClientCreate, ClientUpdate
 from zhdj_gateway.identity.tokens import TokenSubject
 from zhdj_shared.db import utcnow
@@ -90,7 +94,14 @@ async def update_client(session: AsyncSession, client_id: str, body: ClientUpdat
     if body.is_active is not None:
         client.is_active = body.is_active
     client.updated_at = utcnow()
+    if any(value is not None for value in (body.scopes, body.roles, body.orgs, body.is_active)):
+        await _refuse_tokens_issued_so_far(session, client)
     return await ClientRepository(session).save(client)
+
+
+async def _refuse_tokens_issued_so_far(session: AsyncSession, client: OAuthClient) -> None:
+    """The client's tokens carry what it was allowed until now: refused at the edge from now."""
+    await AccessRevocationRepository(session).revoke(subject_key(client.client_id), utcnow())
 
 
 async def rotate_secret(session: AsyncSession, hasher: PasswordHasher, client_id: str) -> NewSecret:
@@ -98,6 +109,7 @@ async def rotate_secret(session: AsyncSession, hasher: PasswordHasher, client_id
     secret = new_client_secret()
     client.secret_hash = await hasher.hash(secret)
     client.updated_at = utcnow()
+    await _refuse_tokens_issued_so_far(session, client)  # the old secret may have leaked
     return NewSecret(await ClientRepository(session).save(client), secret)
 
 
@@ -105,6 +117,7 @@ async def deactivate_client(session: AsyncSession, client_id: str) -> OAuthClien
     client = await get_client(session, client_id)
     client.is_active = False
     client.updated_at = utcnow()
+    await _refuse_tokens_issued_so_far(session, client)
     return await ClientRepository(session).save(client)
 
 

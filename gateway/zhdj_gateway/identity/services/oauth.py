@@ -118,12 +118,13 @@ async def password_grant(
         raise OAuthError("invalid_grant", "wrong username or password")
     await deps.throttle.succeeded(username)
     scopes = narrow(account.scopes, scope)
-    issued = await deps.minter.mint(account.subject(scopes))
+    family_id = new_id()
+    issued = await deps.minter.mint(account.subject(scopes, session_id=family_id))
     refresh = await _new_refresh_token(
         session,
         deps,
         user_id=account.user.id,
-        family_id=new_id(),
+        family_id=family_id,
         scope=scope_string(scopes),
         client_id=client.client_id if client else None,
     )
@@ -166,7 +167,7 @@ async def refresh_grant(
     if not await repo.mark_used(row.id, now):  # a concurrent request spent it first
         await repo.revoke_family(row.family_id, now)
         raise OAuthError("invalid_grant", "refresh token was already used; the session is revoked")
-    issued = await deps.minter.mint(account.subject(scopes))
+    issued = await deps.minter.mint(account.subject(scopes, session_id=row.family_id))
     refresh = await _new_refresh_token(
         session,
         deps,
