@@ -121,7 +121,7 @@ async def importer(session: SessionDep) -> Importer:
     return Importer(BulkRepository(session))
 
 
-def import_limit(request: Request) -> int:
+async def import_limit(request: Request) -> int:
     """The largest file an import reads (``ZHDJ_REGISTRY_MAX_IMPORT_BYTES``, see settings)."""
     settings: RegistrySettings = request.app.state.settings
     return settings.max_import_bytes
