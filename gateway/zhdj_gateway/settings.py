@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from zhdj_shared.settings import ServiceSettings
+from zhdj_shared.settings import DEFAULT_MAX_BODY_BYTES, ServiceSettings
 
 # The JWKS response's Cache-Control max-age: an HTTP cache between a service and the gateway may
 # serve it that much older than the service's own cache says.
@@ -50,7 +50,7 @@ class GatewaySettings(ServiceSettings):
 
     # Edge
     cors_origins: list[str] = Field(default_factory=list)
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     rate_limit_per_client: float = 50.0  # tokens per second, sustained
     rate_limit_client_burst: int = 200
     # Platform services (client credentials with the ``service`` role) calling each other.

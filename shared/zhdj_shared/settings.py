@@ -16,6 +16,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
+# The gateway's largest request body (ZHDJ_GATEWAY_MAX_BODY_BYTES). A part that takes uploads
+# defaults its own limit to it: a bigger file never gets past the gateway anyway.
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+
 # Values shipped only for the embedded demo. Production refuses to start with them.
 DEMO_SECRET_MARKER = "demo-only-"  # noqa: S105 - a marker, not a secret
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -49,8 +50,10 @@ class Registry:
 
 
 @asynccontextmanager
-async def serve_registry(database: Database, keys: TestKeys) -> AsyncIterator[Registry]:
-    settings = RegistrySettings(migrate_on_start=False, load_demo_data=False)
+async def serve_registry(
+    database: Database, keys: TestKeys, **settings_values: Any
+) -> AsyncIterator[Registry]:
+    settings = RegistrySettings(migrate_on_start=False, load_demo_data=False, **settings_values)
     app = create_app(settings, database=database, token_verifier=keys.verifier())
     async with isolated(database) as iso:
         app.dependency_overrides[get_session] = iso.session_override

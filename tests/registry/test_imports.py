@@ -7,16 +7,22 @@ import io
 from datetime import date
 from typing import Any
 
+import pytest
 from openpyxl import Workbook, load_workbook
+from pydantic import ValidationError
 from sqlmodel import col, func, select
 
-from tests.registry.conftest import Registry
+from tests.registry.conftest import Registry, serve_registry
 from tests.registry.test_organizations import assert_problem, count_orgs
+from tests.support.tokens import TestKeys
+from zhdj_gateway.settings import GatewaySettings
 from zhdj_registry.models import Organization
 from zhdj_registry.schemas.organizations import OrganizationCreate
 from zhdj_registry.services.import_organizations import Node, organization_values
 from zhdj_registry.services.organizations import new_organization
+from zhdj_registry.settings import RegistrySettings
 from zhdj_registry.vocabulary import OrgKind, Sector
+from zhdj_shared.db import Database
 
 IMPORT = "/api/registry/imports/organizations"
 EXPORT = "/api/registry/exports/organizations"
@@ -194,6 +200,43 @@ async def test_refusals_and_unreadable_files(demo_registry: Registry) -> None:
     empty = await upload(demo_registry, b"", staff)
     assert_problem(empty, 422)
     assert await count_orgs(demo_registry) == before
+
+
+def test_the_import_limit_is_the_gateways_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file the gateway lets through is never refused by the registry's own limit."""
+    for name in ("ZHDJ_GATEWAY_MAX_BODY_BYTES", "ZHDJ_REGISTRY_MAX_IMPORT_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+    assert RegistrySettings().max_import_bytes == GatewaySettings().max_body_bytes == 10 * 2**20
+    monkeypatch.setenv("ZHDJ_GATEWAY_MAX_BODY_BYTES", "5000000")  # one environment: make run
+    assert RegistrySettings().max_import_bytes == GatewaySettings().max_body_bytes == 5_000_000
+    monkeypatch.setenv("ZHDJ_REGISTRY_MAX_IMPORT_BYTES", "4000000")  # its own wins
+    assert RegistrySettings().max_import_bytes == 4_000_000
+    assert RegistrySettings(max_import_bytes=123).max_import_bytes == 123
+    monkeypatch.setenv("ZHDJ_REGISTRY_MAX_IMPORT_BYTES", "0")
+    with pytest.raises(ValidationError):
+        RegistrySettings()
+
+
+async def test_a_file_over_the_limit_is_413_naming_the_limit(
+    registry_database: Database, keys: TestKeys
+) -> None:
+    async with serve_registry(registry_database, keys, max_import_bytes=2000) as registry:
+        admin = registry.as_admin()
+        header_only = csv_file([])
+        at_limit = header_only + b"\r\n" * ((2000 - len(header_only)) // 2)
+        at_limit += b"\n" * (2000 - len(at_limit))  # empty rows are skipped
+        assert len(at_limit) == 2000
+        fits = await upload(registry, at_limit, admin, dry_run="true")
+        assert fits.status_code == 200, fits.text
+        assert fits.json()["rows"] == 0
+        before = await count_orgs(registry)
+        rows = [["", "测试市委", "city_committee", "government_organ", "", "", "", ""]]
+        over = csv_file(rows) + b"\n" * 2000
+        for params in ({}, {"dry_run": "true"}):
+            problem = assert_problem(await upload(registry, over, admin, **params), 413)
+            assert "2000 bytes" in problem["detail"]
+            assert problem["max_bytes"] == 2000
+        assert await count_orgs(registry) == before
 
 
 def read_csv(data: bytes) -> list[list[str]]:

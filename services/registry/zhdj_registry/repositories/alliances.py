@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy import ColumnElement, and_, exists, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,7 +21,9 @@ from zhdj_registry.models import (
     AllianceStatusChange,
     ConvenerPeriod,
     Organization,
+    VolunteerTeam,
 )
+from zhdj_shared.db import utcnow
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
 from zhdj_shared.text import name_search
 
@@ -80,6 +82,17 @@ class AllianceRepository:
             col(Alliance.status) != "dissolved",
         )
         return (await self.session.exec(query.limit(1))).first()
+
+    async def rehome_teams(self, alliance_id: str, lead_org_id: str) -> None:
+        """The alliance's volunteer teams follow its new lead (their ``home_org_id`` is the lead:
+        who manages them, and which subtree finds them)."""
+        statement = (
+            update(VolunteerTeam)
+            .where(col(VolunteerTeam.alliance_id) == alliance_id)
+            .values(home_org_id=lead_org_id, updated_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        )
+        await self.session.exec(statement)
 
     async def list_page(
         self, filters: AllianceFilters, *, limit: int, cursor: str | None

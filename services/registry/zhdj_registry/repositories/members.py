@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,11 +37,17 @@ class PositionFilters:
 
 
 def overlapping(start_on: date, end_on: date | None) -> ColumnElement[bool]:
-    """Positions whose [start_on, end_on) period meets the given one (an open end is forever)."""
-    conditions = [or_(col(Position.end_on).is_(None), col(Position.end_on) > start_on)]
+    """Positions whose [start_on, end_on) period meets the given one (an open end is forever).
+
+    A position ended on its first day held no day at all (leaving ends a position that had not
+    begun that way), so it meets nothing."""
+    conditions = [
+        or_(col(Position.end_on).is_(None), col(Position.end_on) > start_on),
+        or_(col(Position.end_on).is_(None), col(Position.end_on) > col(Position.start_on)),
+    ]
     if end_on is not None:
         conditions.append(col(Position.start_on) < end_on)
-    return conditions[0] if len(conditions) == 1 else conditions[0] & conditions[1]
+    return and_(*conditions)
 
 
 def _dated_cursor(cursor: str) -> list[Any]:
@@ -142,24 +148,20 @@ class MemberRepository:
             query = query.where(col(Position.member_id) == member_id)
         return (await self.session.exec(query.limit(1))).first()
 
-    async def open_positions_under(self, member_id: str, path: str) -> list[Position]:
-        """The member's unended positions in the organization at ``path`` and below it."""
-        query = (
-            select(Position)
-            .join(Organization, col(Organization.id) == col(Position.org_id))
-            .where(
-                col(Position.member_id) == member_id,
-                col(Position.end_on).is_(None),
-                col(Organization.path).startswith(path, autoescape=True),
-            )
-        )
-        return list((await self.session.exec(query)).all())
-
-    async def open_positions(self, member_id: str) -> list[Position]:
+    async def positions_held_after(
+        self, member_id: str, day: date, *, under_path: str | None = None
+    ) -> list[Position]:
+        """The member's positions still held after ``day``: unended, or ending later (a term
+        fixed in advance); with ``under_path``, only those in that organization and below it."""
         query = select(Position).where(
-            col(Position.member_id) == member_id, col(Position.end_on).is_(None)
+            col(Position.member_id) == member_id,
+            or_(col(Position.end_on).is_(None), col(Position.end_on) > day),
         )
-        return list((await self.session.exec(query)).all())
+        if under_path is not None:
+            query = query.join(Organization, col(Organization.id) == col(Position.org_id)).where(
+                col(Organization.path).startswith(under_path, autoescape=True)
+            )
+        return list((await self.session.exec(query.order_by(col(Position.id)))).all())
 
     async def holders_on(
         self, org_ids: Sequence[str], kind: str, on: date

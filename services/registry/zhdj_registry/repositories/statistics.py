@@ -22,14 +22,19 @@ PostgreSQL was made to do differently, each measured on the benchmark's district
   ``LIKE`` recheck, and the statement's plan no longer depends on the prefix's value, so
   PostgreSQL can keep one generic plan instead of planning each request;
 * the alliances led from the scope check their lead's path by primary key (a few hundred
-  probes) instead of joining every organization of the scope.
+  probes) instead of joining every organization of the scope; their status on the date is one
+  more probe each, of their status changes after it (``ix_alliance_status_changes_alliance_id``).
+
+Alliances count as of the date: founded by then and not dissolved by the end of that day (a
+dissolution is final, so the alliance's ``status_changed_at`` dates it), under the status they
+had that day; designations count once made by the date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -57,10 +62,17 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_registry.models import Organization, Unit
-from zhdj_registry.models.alliances import Alliance, AllianceDesignation, AllianceMember
+from zhdj_registry.models.alliances import (
+    Alliance,
+    AllianceDesignation,
+    AllianceMember,
+    AllianceStatusChange,
+)
 from zhdj_registry.models.members import Member, OrgMemberCount
 from zhdj_registry.repositories.alliances import member_on
 from zhdj_registry.repositories.units import work_covered
+from zhdj_shared.clock import CHINA_TZ
+from zhdj_shared.db import UTCDateTime
 
 
 def path_range(prefix: str) -> tuple[str, str]:
@@ -99,27 +111,63 @@ def _member_in_force(on: Any) -> ColumnElement[bool]:
     )
 
 
-def _covered_org_ids(on: Any) -> CompoundSelect[Any]:
+def day_after_in_utc(on: date) -> datetime:
+    """The first instant after the business day ``on`` (midnight in China), in UTC: what a
+    stored timestamp is compared with to ask "had it happened by the end of ``on``?"."""
+    return datetime.combine(on + timedelta(days=1), time(), CHINA_TZ).astimezone(UTC)
+
+
+def _live_on(on: Any, cut: Any) -> ColumnElement[bool]:
+    """Alliances live on ``on``: founded by then and not dissolved by the end of that day.
+
+    Dissolution is final, so a dissolved alliance's ``status_changed_at`` is when it was
+    dissolved; ``cut`` is the first instant after ``on`` (:func:`day_after_in_utc`). A
+    dissolved alliance without that time (none the API writes) counts as dissolved."""
+    return and_(
+        col(Alliance.founded_on) <= on,
+        or_(col(Alliance.status) != "dissolved", col(Alliance.status_changed_at) >= cut),
+    )
+
+
+def _status_on(cut: Any) -> ColumnElement[Any]:
+    """The alliance's status on the day before ``cut``: where the first later change came from
+    (every change records its ``from_status``), else its status now."""
+    change = AllianceStatusChange
+    first_later = (
+        select(col(change.from_status))
+        .where(col(change.alliance_id) == col(Alliance.id), col(change.changed_at) >= cut)
+        .order_by(col(change.changed_at), col(change.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(first_later, col(Alliance.status))
+
+
+def _covered_org_ids(on: Any, cut: Any) -> CompoundSelect[Any]:
     """Organizations in a live alliance on ``on``: its current members and its lead (a
-    ``UNION``: each organization once)."""
-    live = col(Alliance.status) != "dissolved"
+    ``UNION``: each organization once). The lead is today's: a handed-over lead is not dated."""
     members: Select[Any] = (
         select(col(AllianceMember.org_id).label("org_id"))
         .join(Alliance, col(Alliance.id) == col(AllianceMember.alliance_id))
-        .where(live, member_on(on), col(Alliance.founded_on) <= on)
+        .where(_live_on(on, cut), member_on(on))
     )
-    leads: Select[Any] = select(col(Alliance.lead_org_id).label("org_id")).where(
-        live, col(Alliance.founded_on) <= on
-    )
+    leads: Select[Any] = select(col(Alliance.lead_org_id).label("org_id")).where(_live_on(on, cut))
     return union(members, leads)
+
+
+def _designated_by(on: Any, year: Any) -> ColumnElement[bool]:
+    """Designations made by ``on``: dated on or before it, or undated and for its year or an
+    earlier one (``year`` is ``on``'s)."""
+    designated_on, for_year = col(AllianceDesignation.designated_on), col(AllianceDesignation.year)
+    return or_(designated_on <= on, and_(designated_on.is_(None), for_year <= year))
 
 
 # Sections of the statement's rows: (section, key, key2, n, covered, work).
 ORGANIZATIONS = "org"  # kind, sector, active organizations, of which covered by alliances
 MEMBERS = "mem"  # status, -, members in force, of whom covered by alliances
-ALLIANCES = "all"  # pattern, status, live alliances led from the scope
-SITES = "sit"  # -, -, alliances ever designated
-SITES_BY_YEAR = "yea"  # year, -, alliances designated that year
+ALLIANCES = "all"  # pattern, status that day, alliances live on ``on`` led from the scope
+SITES = "sit"  # -, -, of those, the ones designated by ``on``
+SITES_BY_YEAR = "yea"  # year, -, of those, the ones designated for that year by ``on``
 UNITS = "uni"  # sector, -, active units, organization covered, work covered
 
 
@@ -157,13 +205,15 @@ def _statement(dialect: str, scoped: bool, members_today: bool) -> CompoundSelec
     """The one statement of a scope's figures (built once per shape; parameters ``on`` and,
     when ``scoped``, ``low`` and ``high``)."""
     on = bindparam("on", type_=Date)
-    covered = _covered_org_ids(on).subquery("covered")
-    alliances_led: Select[Any] = select(  # type: ignore[assignment]
+    cut = bindparam("cut", type_=UTCDateTime())  # the first instant after ``on``
+    year = bindparam("year", type_=Integer)  # ``on``'s year
+    covered = _covered_org_ids(on, cut).subquery("covered")
+    # The alliances led from the scope and live on ``on``, with their status that day.
+    alliances_led: Select[Any] = select(
         col(Alliance.id).label("id"),
         col(Alliance.pattern).label("pattern"),
-        col(Alliance.status).label("status"),
-        col(Alliance.founded_on).label("founded_on"),
-    )
+        _status_on(cut).label("status"),
+    ).where(_live_on(on, cut))
     if scoped:
         # The lead's path by its primary key, per alliance (a correlated subquery: a few
         # hundred index probes, where a join hashes every organization of the scope).
@@ -190,23 +240,23 @@ def _statement(dialect: str, scoped: bool, members_today: bool) -> CompoundSelec
         if members_today
         else _members_on(dialect, scoped, on, covered)
     )
-    alliances = (
-        select(*_row(ALLIANCES, led.c.pattern, led.c.status, func.count()))
-        .where(led.c.status != "dissolved", led.c.founded_on <= on)
-        .group_by(led.c.pattern, led.c.status)
+    alliances = select(*_row(ALLIANCES, led.c.pattern, led.c.status, func.count())).group_by(
+        led.c.pattern, led.c.status
     )
     designated = col(AllianceDesignation.alliance_id)
     sites = (
         select(*_row(SITES, None, None, func.count(distinct(designated))))
         .select_from(AllianceDesignation)
         .join(led, led.c.id == designated)
+        .where(_designated_by(on, year))
     )
-    year = col(AllianceDesignation.year)
+    for_year = col(AllianceDesignation.year)
     sites_by_year = (
-        select(*_row(SITES_BY_YEAR, year, None, func.count(distinct(designated))))
+        select(*_row(SITES_BY_YEAR, for_year, None, func.count(distinct(designated))))
         .select_from(AllianceDesignation)
         .join(led, led.c.id == designated)
-        .group_by(year)
+        .where(_designated_by(on, year))
+        .group_by(for_year)
     )
     units = (
         select(
@@ -272,7 +322,7 @@ class StatisticsRepository:
         only, see :func:`_members_today`); otherwise by a scan of the scope's members."""
         dialect = self.session.sync_session.get_bind().dialect.name
         statement = _statement(dialect, path is not None, members_today)
-        params: dict[str, Any] = {"on": on}
+        params: dict[str, Any] = {"on": on, "cut": day_after_in_utc(on), "year": on.year}
         if path is not None:
             params["low"], params["high"] = path_range(path)
         result = await self.session.exec(statement, params=params)  # type: ignore[call-overload]

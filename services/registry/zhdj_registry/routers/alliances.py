@@ -27,6 +27,7 @@ from zhdj_registry.schemas.alliances import (
     ConvenerRead,
     DesignationCreate,
     DesignationRead,
+    LeadHandover,
     MemberAdd,
     MemberLeave,
     MemberRead,
@@ -128,6 +129,17 @@ async def change_status(
     alliance_id: Id, body: AllianceStatusUpdate, principal: Writer, service: Alliances
 ) -> AllianceRead:
     return await _read(service, await service.change_status(principal, alliance_id, body))
+
+
+@router.post(
+    "/{alliance_id}/lead",
+    summary="Hand the lead (牵头) to another current member organization (its managers)",
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def hand_over_lead(
+    alliance_id: Id, body: LeadHandover, principal: Writer, service: Alliances
+) -> AllianceRead:
+    return await _read(service, await service.hand_over_lead(principal, alliance_id, body))
 
 
 @router.get(

@@ -164,8 +164,8 @@ async def list_households(
 
 @households_router.get(
     "/mine",
-    summary="The household linked to the caller's own account (residents)",
-    responses=problem_responses(404),
+    summary="The household linked to the caller's own account (residents; user tokens only)",
+    responses=problem_responses(403, 404),
 )
 async def my_household(principal: Reader, service: Grids) -> HouseholdRead:
     return HouseholdRead.of(await service.my_household(principal))

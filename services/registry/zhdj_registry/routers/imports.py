@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,6 +16,7 @@ from zhdj_registry.services.import_members import MembersKind
 from zhdj_registry.services.import_organizations import OrganizationsKind
 from zhdj_registry.services.import_units import UnitsKind
 from zhdj_registry.services.imports import Importer, TabularKind
+from zhdj_registry.settings import RegistrySettings
 from zhdj_registry.tabular import (
     CSV_MEDIA_TYPE,
     XLSX_MEDIA_TYPE,
@@ -33,7 +34,6 @@ from zhdj_shared.errors import (
     problem_responses,
 )
 
-MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 MAX_ROWS = 200_000
 CSV_BATCH = 500
 
@@ -57,10 +57,11 @@ Import organizations, units or party members (`{entity}`).
 **File**: CSV (UTF-8, UTF-8 with BOM, or GBK as saved by Excel on Chinese Windows; comma or tab
 separated) or Excel `.xlsx` (first sheet). Row 1 holds the column headers, in Chinese or as the
 English codes; a leading `*` and a bracketed remark in a header are ignored; empty rows are
-skipped. At most 200,000 rows and 64 MB. Enum columns take the code (`branch`) or the Chinese
-label (`党支部`); dates are YYYY-MM-DD. Every kind has an optional 引用 (`ref`) column: a label
-of the row, unique in the file; the report maps each ref to the new id (files of at most 1,000
-rows). An export is a valid import file.
+skipped. At most 200,000 rows, and a file no larger than the import limit (413 above it:
+`ZHDJ_REGISTRY_MAX_IMPORT_BYTES`, by default the gateway's body limit, 10 MiB). Enum columns
+take the code (`branch`) or the Chinese label (`党支部`); dates are YYYY-MM-DD. Every kind has
+an optional 引用 (`ref`) column: a label of the row, unique in the file; the report maps each
+ref to the new id (files of at most 1,000 rows). An export is a valid import file.
 
 **Organizations** (`/imports/organizations`), each row by the rules of `POST /organizations`:
 
@@ -120,10 +121,26 @@ async def importer(session: SessionDep) -> Importer:
     return Importer(BulkRepository(session))
 
 
-async def read_upload(file: UploadFile) -> bytes:
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise PayloadTooLarge(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+async def import_limit(request: Request) -> int:
+    """The largest file an import reads (``ZHDJ_REGISTRY_MAX_IMPORT_BYTES``, see settings)."""
+    settings: RegistrySettings = request.app.state.settings
+    return settings.max_import_bytes
+
+
+def too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the file is larger than the import limit of {limit} bytes ({limit / 2**20:g} MiB); "
+        "split it into several files",
+        extra={"max_bytes": limit},
+    )
+
+
+async def read_upload(file: UploadFile, limit: int) -> bytes:
+    # Starlette has spooled the upload already; reading one byte past the limit tells a file
+    # that is too large without holding more than that in memory.
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise too_large(limit)
     return data
 
 
@@ -144,6 +161,7 @@ async def import_file(
     service: Annotated[Importer, Depends(importer)],
     response: Response,
     file: Annotated[UploadFile, File(description="The .csv or .xlsx file")],
+    limit: Annotated[int, Depends(import_limit)],
     dry_run: Annotated[bool, Query(description="Validate only, write nothing")] = False,
     parent_id: Annotated[
         str | None,
@@ -155,7 +173,7 @@ async def import_file(
     ] = None,
 ) -> ImportReport:
     try:
-        table = read_table(await read_upload(file))
+        table = read_table(await read_upload(file, limit))
     except TableError as exc:
         raise Unprocessable(str(exc), errors=[FieldError(field="file", message=str(exc))]) from exc
     if len(table.rows) > MAX_ROWS:

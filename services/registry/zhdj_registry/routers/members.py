@@ -12,6 +12,7 @@ from zhdj_registry.routers.deps import Reader, Writer
 from zhdj_registry.schemas.members import (
     MemberCreate,
     MemberLeave,
+    MemberLeft,
     MemberRead,
     MemberUpdate,
     TransferCreate,
@@ -86,7 +87,11 @@ async def list_members(
     return Page(items=[_view(principal, m) for m in items], next_cursor=next_cursor)
 
 
-@router.get("/me", summary="The caller's own member record", responses=problem_responses(404))
+@router.get(
+    "/me",
+    summary="The caller's own member record (user tokens only)",
+    responses=problem_responses(403, 404),
+)
 async def get_me(principal: Reader, service: Members) -> MemberRead:
     return _view(principal, await service.me(principal))
 
@@ -120,13 +125,21 @@ async def update_member(
 
 @router.post(
     "/{member_id}/leave",
-    summary="Record that the member left (出党, 去世...); their positions end",
+    summary="Record that the member left (出党, 去世...); what they held as a member ends",
     responses=problem_responses(404, 409),
 )
 async def leave(
     member_id: MemberIdPath, body: MemberLeave, principal: Writer, service: Members
-) -> MemberRead:
-    return _view(principal, await service.leave(principal, member_id, body))
+) -> MemberLeft:
+    done = await service.leave(principal, member_id, body)
+    return MemberLeft(
+        **_view(principal, done.member).model_dump(),
+        ended_position_ids=done.ended_position_ids,
+        ended_appointment_ids=done.ended_appointment_ids,
+        ended_staff_ids=done.ended_staff_ids,
+        released_claim_ids=done.released_claim_ids,
+        led_team_ids=done.led_team_ids,
+    )
 
 
 @router.post(

@@ -85,6 +85,10 @@ class AllianceStatusUpdate(Strict):
     reason: Reason
 
 
+class LeadHandover(Strict):
+    org_id: OrgId = Field(description="The new lead: a current member organization")
+
+
 class AllianceFacts(BaseModel):
     """Figures derived from the alliance's rows, computed for a page of alliances at once."""
 

@@ -146,6 +146,24 @@ class MemberRead(BaseModel):
         )
 
 
+class MemberLeft(MemberRead):
+    """The member after leaving, with what the leaving ended."""
+
+    ended_position_ids: list[str] = Field(
+        description="Positions ended on left_on (one not yet begun ends on its start)"
+    )
+    ended_appointment_ids: list[str] = Field(
+        description="Alliance leadership seats (班子) ended the day before left_on"
+    )
+    ended_staff_ids: list[str] = Field(
+        description="Alliance full-time staff engagements ended the day before left_on"
+    )
+    released_claim_ids: list[str] = Field(description="Volunteer post claims released")
+    led_team_ids: list[str] = Field(
+        description="Active volunteer teams they led, now without a leader"
+    )
+
+
 def _masked(value: str | None, mask: Callable[[str], str], masked: bool) -> str | None:
     return mask(value) if value is not None and masked else value
 

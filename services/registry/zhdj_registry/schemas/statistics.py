@@ -35,10 +35,15 @@ class MemberFigures(BaseModel):
 
 
 class AllianceFigures(BaseModel):
-    total: int = Field(description="Alliances led from the scope, not dissolved")
+    total: int = Field(
+        description="Alliances led from the scope and live on `on`: founded by then, not "
+        "dissolved by the end of that day"
+    )
     by_pattern: list[Count]
-    by_status: list[Count]
-    demonstration_sites: int = Field(description="Alliances ever named 精品示范点")
+    by_status: list[Count] = Field(description="By the status each had on `on`")
+    demonstration_sites: int = Field(
+        description="Of those alliances, the ones named 精品示范点 by `on`"
+    )
     demonstration_sites_by_year: list[YearCount]
 
 

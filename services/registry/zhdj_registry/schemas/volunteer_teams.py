@@ -41,6 +41,19 @@ class TeamUpdate(Strict):
     name: Name | None = None
     description: Description | None = None
     status: VolunteerTeamStatus | None = None
+    leader_member_id: MemberId | None = Field(
+        default=None, description="A new leader (a current member); null with leader_name: none"
+    )
+    leader_name: PersonName | None = None
+
+    @model_validator(mode="after")
+    def _whole_leader(self) -> TeamUpdate:
+        given = self.model_fields_set & {"leader_member_id", "leader_name"}
+        if given and (
+            len(given) == 1 or (self.leader_member_id is None) != (self.leader_name is None)
+        ):
+            raise ValueError("change leader_member_id and leader_name together, or neither")
+        return self
 
 
 class PostCreate(Strict):

@@ -18,6 +18,17 @@ def require_manages(principal: Principal, ancestry: Sequence[str], what: str) ->
         raise Forbidden(f"you do not act for {what} or any organization above it")
 
 
+def require_user_token(principal: Principal, what: str) -> None:
+    """403 unless the token speaks for a person (a user who logged in).
+
+    A client-credentials token, and the token the gateway exchanges for an API key, carry a
+    client id as their subject, not a person: looking that up among members' or households'
+    ``user_id`` would at best find nothing and at worst hand a client another person's record.
+    """
+    if principal.kind != "user":
+        raise Forbidden(f"{what} answers a person's own token; a client token speaks for no one")
+
+
 def path_ancestry(path: str) -> list[str]:
     """``/a/b/c/`` → ``["a", "b", "c"]``."""
     return [part for part in path.split("/") if part]

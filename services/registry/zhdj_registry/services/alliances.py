@@ -23,6 +23,7 @@ from zhdj_registry.schemas.alliances import (
     AllianceUpdate,
     ChainCreate,
     DesignationCreate,
+    LeadHandover,
     MemberAdd,
     MemberLeave,
 )
@@ -182,6 +183,36 @@ class AllianceService:
         await self.repository.session.flush()
         return alliance
 
+    async def hand_over_lead(
+        self, principal: Principal, alliance_id: str, data: LeadHandover
+    ) -> Alliance:
+        """Make a current member organization the lead (牵头), so that the old lead may then
+        leave like any member. The managers change with it: from now on they are the new
+        lead's staff (and above), and so are the managers of the alliance's volunteer teams."""
+        access = await self.access(principal, alliance_id, for_update=True)
+        access.require_manager()
+        alliance = access.alliance
+        require_open(alliance)
+        lead = await self.active_org(data.org_id, "org_id")
+        if lead.id == alliance.lead_org_id:
+            raise Conflict(f"{lead.name} already leads the alliance")
+        rows = await self.repository.memberships_of(alliance.id, lead.id)
+        # A lead stays a member for as long as it leads: a membership with a leaving day
+        # already set (even a later one) would end under it.
+        if not any(r.joined_on <= today() and r.left_on is None for r in rows):
+            raise Conflict(
+                f"{lead.name} is not a current member of the alliance (or its leaving is "
+                "recorded); add it as a member first",
+                errors=[FieldError(field="org_id", message="not a current member")],
+            )
+        if await self.repository.named(lead.id, alliance.name):
+            raise Conflict(f"{lead.name} already leads a live alliance named {alliance.name}")
+        alliance.lead_org_id = lead.id
+        alliance.updated_at = utcnow()
+        await self.repository.rehome_teams(alliance.id, lead.id)
+        await self.repository.session.flush()
+        return alliance
+
     async def change_status(
         self, principal: Principal, alliance_id: str, data: AllianceStatusUpdate
     ) -> Alliance:
@@ -280,7 +311,10 @@ class AllianceService:
                 errors=[FieldError(field="left_on", message="not after joined_on")],
             )
         if row.org_id == access.alliance.lead_org_id:
-            raise Conflict("the lead organization cannot leave its alliance; dissolve it instead")
+            raise Conflict(
+                "the lead organization cannot leave its alliance; hand the lead to another "
+                "member first (POST /alliances/{id}/lead), or dissolve the alliance"
+            )
         await self._check_no_later_convening(alliance_id, row.org_id, left_on)
         row.left_on, row.leave_reason = left_on, data.reason
         for chain_row in await self.repository.chain_memberships_of(alliance_id, row.org_id):

@@ -24,6 +24,7 @@ from zhdj_registry.schemas.grids import (
     HouseholdRoute,
     HouseholdUpdate,
 )
+from zhdj_registry.services.acting import require_user_token
 from zhdj_registry.vocabulary import GRID_COMMUNITY_KINDS, ORG_KIND_LABELS, OrgKind, OrgStatus
 from zhdj_shared.db import utcnow
 from zhdj_shared.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
@@ -143,6 +144,7 @@ class GridService:
         return household
 
     async def my_household(self, principal: Principal) -> Household:
+        require_user_token(principal, "GET /households/mine")
         household = await self.grids.household_of_user(principal.subject)
         if household is None:
             raise NotFound("no household is linked to your account")

@@ -12,20 +12,38 @@ Writing: staff managing the home organization create, change and record the leav
 member; staff managing an organization appoint to and end its positions; a transfer needs
 managing the source (current home) organization, and the destination must be active.
 
-A transfer ends the member's open positions in the source organization and below it (on the
-transfer date) and records their ids in the transfer; positions held elsewhere (an instructor
-post in another organization, a cross appointment) stay. A transfer never deletes history:
-each is a row of its own, and the member's ``org_path`` follows the new home organization.
+A transfer ends the member's positions still held after the transfer date (unended, or a fixed
+term running past it) in the source organization and below it, on that date, and records their
+ids in the transfer; positions held elsewhere (an instructor post in another organization, a
+cross appointment) stay. A transfer never deletes history: each is a row of its own, and the
+member's ``org_path`` follows the new home organization.
+
+Leaving ends everything the member held as a party member: every position still held after
+``left_on``, their alliance leadership seats and full-time staff engagements still held on it
+(ending the day before: those are inclusive terms), the lead of active volunteer teams (the
+team is left without a leader until its managers name one), and their active volunteer post
+claims. A
+member who has left can no longer be appointed, engaged, seated or recorded anywhere (409,
+``services/members_check.py``), nor transferred.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
 from zhdj_registry.codes import id_birth_date, id_is_male
-from zhdj_registry.models import Member, Organization, Position, Transfer
+from zhdj_registry.models import (
+    AllianceAppointment,
+    AllianceStaff,
+    Member,
+    Organization,
+    Position,
+    Transfer,
+)
+from zhdj_registry.repositories.member_roles import MemberRolesRepository
 from zhdj_registry.repositories.members import MemberFilters, MemberRepository, PositionFilters
 from zhdj_registry.schemas.members import (
     MemberCreate,
@@ -35,8 +53,10 @@ from zhdj_registry.schemas.members import (
     PositionEnd,
     TransferCreate,
 )
-from zhdj_registry.services.acting import manages, require_manages
+from zhdj_registry.services.acting import manages, require_manages, require_user_token
+from zhdj_registry.services.members_check import on_the_rolls
 from zhdj_registry.vocabulary import (
+    LEAVE_REASON_LABELS,
     POSITION_KIND_LABELS,
     SINGLE_HOLDER_POSITIONS,
     Gender,
@@ -85,9 +105,22 @@ def _invalid(field: str, message: str) -> Unprocessable:
     return Unprocessable(message, errors=[FieldError(field=field, message=message)])
 
 
+@dataclass(frozen=True)
+class Leaving:
+    """A recorded leaving and what it ended (ids, each list sorted)."""
+
+    member: Member
+    ended_position_ids: list[str]
+    ended_appointment_ids: list[str]  # alliance leadership seats (班子)
+    ended_staff_ids: list[str]  # alliance full-time staff engagements
+    released_claim_ids: list[str]  # volunteer post claims
+    led_team_ids: list[str]  # active volunteer teams that no longer have them as leader
+
+
 class MemberService:
     def __init__(self, repository: MemberRepository) -> None:
         self.repository = repository
+        self.roles = MemberRolesRepository(repository.session)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -108,8 +141,9 @@ class MemberService:
         return member
 
     async def me(self, principal: Principal) -> Member:
+        require_user_token(principal, "GET /members/me")
         member = await self.repository.by_user(principal.subject)
-        if member is None or principal.kind != "user":
+        if member is None:
             raise NotFound("no member record is linked to your account")
         return member
 
@@ -191,22 +225,52 @@ class MemberService:
         await self._flush()
         return member
 
-    async def leave(self, principal: Principal, member_id: str, data: MemberLeave) -> Member:
+    async def leave(self, principal: Principal, member_id: str, data: MemberLeave) -> Leaving:
+        """Record the leaving and end everything the member held as a party member."""
         member = await self.get(member_id)
         require_manages(principal, member.ancestry(), "the member's home organization")
         if member.left_on is not None:
             raise Conflict("the member has already left")
         if data.left_on > today():
             raise _invalid("left_on", "left_on is in the future")
-        for position in await self.repository.open_positions(member.id):
+        positions = await self.repository.positions_held_after(member.id, data.left_on)
+        for position in positions:
+            # Events end exclusively: left_on is the first day not held (a position that had
+            # not begun ends on its start: it held no day).
             position.end_on = max(data.left_on, position.start_on)
             position.ended_by = principal.subject
+        appointments = await self.roles.appointments_held_from(member.id, data.left_on)
+        staff = await self.roles.staff_held_from(member.id, data.left_on)
+        terms: list[AllianceAppointment | AllianceStaff] = [*appointments, *staff]
+        for term in terms:
+            # Terms end inclusively: the last day held is the day before left_on (a term that
+            # had not begun ends the day before its start: no day held).
+            term.ended_on = max(data.left_on, term.started_on) - timedelta(days=1)
+        teams = await self.roles.teams_led(member.id)
+        for team in teams:
+            team.leader_member_id = team.leader_name = None
+        claims = await self.roles.active_claims(member.id)
+        released_at = utcnow()
+        for claim in claims:
+            claim.released_at = released_at
+            claim.release_reason = (
+                f"党员于{data.left_on.isoformat()}离开（{LEAVE_REASON_LABELS[data.reason]}）"
+            )
         member.left_on = data.left_on
         member.left_reason = data.reason.value
         member.left_note = data.note
-        member.updated_at = utcnow()
+        member.updated_at = released_at
+        for team in teams:
+            team.updated_at = released_at
         await self._flush()
-        return member
+        return Leaving(
+            member=member,
+            ended_position_ids=[p.id for p in positions],
+            ended_appointment_ids=[a.id for a in appointments],
+            ended_staff_ids=[s.id for s in staff],
+            released_claim_ids=[c.id for c in claims],
+            led_team_ids=[t.id for t in teams],
+        )
 
     # --- positions ------------------------------------------------------------------------
 
@@ -215,9 +279,9 @@ class MemberService:
     ) -> tuple[Position, Member, Organization]:
         org = await self._active_org(data.org_id, "org_id")
         require_manages(principal, org.ancestry(), "this organization")
-        member = await self.repository.get(data.member_id)
-        if member is None or member.left_on is not None:
-            raise _invalid("member_id", "the member does not exist or has left")
+        member = on_the_rolls(
+            await self.repository.get(data.member_id), data.member_id, "member_id"
+        )
         await self._check_no_clash(data)
         position = Position(
             id=new_id(),
@@ -291,7 +355,9 @@ class MemberService:
         destination = await self._active_org(data.to_org_id, "to_org_id")
         source = await self._org(member.home_org_id)
         await self._check_transfer_date(member, destination, data.transferred_on)
-        ending = await self.repository.open_positions_under(member.id, source.path)
+        ending = await self.repository.positions_held_after(
+            member.id, data.transferred_on, under_path=source.path
+        )
         late = [p for p in ending if p.start_on > data.transferred_on]
         if late:
             raise Conflict("the member holds a position that starts after the transfer date")

@@ -22,6 +22,7 @@ from zhdj_registry.schemas.units import (
     UnitUpdate,
 )
 from zhdj_registry.services.acting import path_ancestry, require_manages
+from zhdj_registry.services.members_check import on_the_rolls
 from zhdj_registry.vocabulary import SECTOR_LABELS, CoverageStatus, OrgStatus, Sector, UnitStatus
 from zhdj_shared.db import utcnow
 from zhdj_shared.errors import Conflict, FieldError, NotFound, Unprocessable
@@ -115,12 +116,11 @@ class UnitService:
                 await self._active_org(org_id, field)
         instructor_name = data.instructor_name
         if data.instructor_member_id is not None:
-            member = await self.members.get(data.instructor_member_id)
-            if member is None or member.left_on is not None:
-                raise Unprocessable(
-                    "the instructor is not an active member",
-                    errors=[FieldError(field="instructor_member_id", message="unknown member")],
-                )
+            member = on_the_rolls(
+                await self.members.get(data.instructor_member_id),
+                data.instructor_member_id,
+                "instructor_member_id",
+            )
             instructor_name = instructor_name or member.name
         unit.own_org_id = data.own_org_id
         unit.covering_org_id = data.covering_org_id

@@ -118,6 +118,8 @@ class VolunteerTeamService:
                     f"{field} cannot be removed",
                     errors=[FieldError(field=field, message="cannot be null")],
                 )
+        if data.leader_member_id is not None:
+            await self.members.require(data.leader_member_id, "leader_member_id")
         if data.name is not None:
             key = pinyin_key(data.name)
             team.name_pinyin, team.name_initials = key.full, key.initials
@@ -206,7 +208,8 @@ class VolunteerTeamService:
         return await self.repository.claims(post.id, active_only=active_only)
 
     async def _is_self(self, principal: Principal, member_id: str) -> bool:
-        if Role.MEMBER not in principal.roles:
+        # Only a person's own token: a client's subject is a client id, never a member's user.
+        if principal.kind != "user" or Role.MEMBER not in principal.roles:
             return False
         return await self.members.member_of_user(principal.subject) == member_id
 
