@@ -13,6 +13,7 @@ Failures are explicit: an unknown organization is ``None`` (the caller decides w
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -137,6 +138,26 @@ class RegistryClient:
             for org_id, body in (await self.organizations_by_id(wanted)).items():
                 found[org_id] = [*map(str, body["ancestor_ids"]), org_id]
         return found
+
+    def forget_organizations(self, org_ids: Iterable[str]) -> None:
+        """Drop what this process cached about these organizations and everything below them
+        (they moved: their ancestries changed). Called by the moves follower
+        (``zhdj_shared.moves``) as soon as it reads a move, so this process stops answering
+        the old position within one poll rather than the cache's 60 s.
+
+        Cached reads (``get_json(cached=True)``: a subtree's volunteer teams, a household) may
+        carry any subtree's shape and are all dropped: moves are rare, a read is cheap.
+        """
+        moved = set(org_ids)
+        if not moved:
+            return
+        for org_id, (_, ids) in list(self._ancestry.items()):
+            if not moved.isdisjoint(ids):
+                del self._ancestry[org_id]
+        for org_id, (_, body) in list(self._records.items()):
+            if org_id in moved or not moved.isdisjoint(map(str, body["ancestor_ids"])):
+                del self._records[org_id]
+        self._reads.clear()
 
     def _remember(self, org_id: str, ids: list[str], now: float) -> None:
         if len(self._ancestry) >= ANCESTRY_CACHE_SIZE:

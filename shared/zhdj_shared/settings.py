@@ -82,6 +82,9 @@ class ServiceSettings(BaseSettings):
     # Migrations at start: on in the embedded default, off when a Kubernetes Job runs them.
     migrate_on_start: bool = True
     load_demo_data: bool = True
+    # Services that copy the registry's paths (activity, service-requests, assessment) read its
+    # moves log this often and rewrite their copies (zhdj_shared.moves); 0 turns it off.
+    moves_poll_seconds: float = Field(default=5.0, ge=0)
     # This service's own OAuth client (client-credentials) for calls to other services.
     client_id: str | None = None
     client_secret: str | None = None

@@ -58,7 +58,7 @@ async def test_app_migrates_loads_demo_and_answers_health(keys: TestKeys, tmp_pa
             ).scalar()
     assert ready.status_code == 200
     assert types.status_code == 200
-    assert version == "0004"
+    assert version == "0005"
     assert activities is not None
     assert activities > 1000
 

@@ -69,7 +69,7 @@ async def test_app_migrates_seeds_and_answers_health_readiness_and_metrics(
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
     assert [s["name"] for s in systems.json()["items"]] == ["融合党建工作标准体系"]
-    assert version == "0003"
+    assert version == "0004"
     # load_demo_data (the default): last year's published cycle and this year's open one,
     # loaded on start while every other service is down
     assert demo_statuses == ["published", "open"]

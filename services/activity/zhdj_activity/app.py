@@ -9,12 +9,15 @@ from fastapi import FastAPI
 
 from zhdj_activity.demo import load_demo
 from zhdj_activity.feeds import feed_key
-from zhdj_activity.models.base import BLOBS, IDEMPOTENCY_KEYS
+from zhdj_activity.models.base import BLOBS, IDEMPOTENCY_KEYS, MOVES_CURSOR
+from zhdj_activity.moves import COPIED_PATHS
+from zhdj_activity.registry import forget_subtrees
 from zhdj_activity.routers import ROUTERS
 from zhdj_activity.settings import ActivitySettings
 from zhdj_shared.app import create_service_app
 from zhdj_shared.db import Database
 from zhdj_shared.idempotency import purge_hooks
+from zhdj_shared.moves import follow_moves
 from zhdj_shared.registry_client import RegistryClient
 from zhdj_shared.security.tokens import TokenVerifier
 from zhdj_shared.storage import BlobStore, blob_store_from_url
@@ -47,6 +50,8 @@ def create_app(
         await registry_client.aclose()
 
     start_purge, stop_purge = purge_hooks(IDEMPOTENCY_KEYS)
+    # The registry's moves, onto the activities' copied paths (every serving process).
+    start_moves, stop_moves = follow_moves(MOVES_CURSOR, COPIED_PATHS, listeners=[forget_subtrees])
 
     app = create_service_app(
         title="Activity 党组织活动",
@@ -59,8 +64,8 @@ def create_app(
         database=database,
         token_verifier=token_verifier,
         on_setup=[_load_demo] if settings.load_demo_data else [],
-        on_startup=[start_purge],
-        on_shutdown=[stop_purge, _close_registry],
+        on_startup=[start_purge, start_moves],
+        on_shutdown=[stop_moves, stop_purge, _close_registry],
     )
     app.state.registry = registry_client
     app.state.blobs = blobs or blob_store_from_url(

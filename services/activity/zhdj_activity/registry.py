@@ -79,6 +79,12 @@ async def subtree(registry: RegistryClient, org_id: str) -> list[OrgInfo] | None
     return found
 
 
+def forget_subtrees(_moves: object = None) -> None:
+    """Drop the cached subtree listings (an organization moved: a listing may hold its old
+    path; a moves listener of ``zhdj_shared.moves``)."""
+    _subtrees.clear()
+
+
 async def _fetch_subtree(registry: RegistryClient, org_id: str) -> list[OrgInfo] | None:
     items = await _all_pages(registry, "/api/registry/organizations", {"within": org_id})
     if items is None:

@@ -9,12 +9,15 @@ from typing import Any
 from fastapi import FastAPI
 
 from zhdj_assessment.demo import load_demo
+from zhdj_assessment.models.base import MOVES_CURSOR
+from zhdj_assessment.moves import COPIED_PATHS
 from zhdj_assessment.routers import ROUTERS
 from zhdj_assessment.settings import AssessmentSettings
 from zhdj_assessment.sources import Sources
 from zhdj_shared.app import create_service_app
 from zhdj_shared.cache import RecentResults
 from zhdj_shared.db import Database
+from zhdj_shared.moves import follow_moves
 from zhdj_shared.registry_client import RegistryClient
 from zhdj_shared.security.tokens import TokenVerifier
 
@@ -46,6 +49,9 @@ def create_app(
     async def _close_sources(_app: FastAPI) -> None:
         await reads.aclose()
 
+    # The registry's moves, onto the targets' paths (who sees a result; every serving process).
+    start_moves, stop_moves = follow_moves(MOVES_CURSOR, COPIED_PATHS)
+
     app = create_service_app(
         title="Assessment 考核评价",
         description="Indicator systems (融合党建工作标准体系), assessment cycles, automatic scores "
@@ -57,7 +63,8 @@ def create_app(
         database=database,
         token_verifier=token_verifier,
         on_setup=[_load_demo] if settings.load_demo_data else [],
-        on_shutdown=[_close_sources],
+        on_startup=[start_moves],
+        on_shutdown=[stop_moves, _close_sources],
     )
     app.state.sources = reads
     app.state.registry = reads.registry

@@ -10,7 +10,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from zhdj_service_requests.demo import load_demo
-from zhdj_service_requests.models.base import BLOBS
+from zhdj_service_requests.models.base import BLOBS, MOVES_CURSOR
+from zhdj_service_requests.moves import COPIED_PATHS
 from zhdj_service_requests.routers import ROUTERS
 from zhdj_service_requests.services.escalation import run_escalation_loop
 from zhdj_service_requests.services.webhook_delivery import (
@@ -20,6 +21,7 @@ from zhdj_service_requests.services.webhook_delivery import (
 from zhdj_service_requests.settings import ServiceRequestsSettings
 from zhdj_shared.app import StartupHook, create_service_app
 from zhdj_shared.db import Database
+from zhdj_shared.moves import follow_moves
 from zhdj_shared.registry_client import RegistryClient
 from zhdj_shared.security.tokens import TokenVerifier
 from zhdj_shared.storage import BlobStore, blob_store_from_url
@@ -65,6 +67,9 @@ def create_app(
     # Demo data once per start; the escalation sweep and the webhook worker in every serving
     # process (both claim their rows with SKIP LOCKED, so several processes share the work).
     setup: list[StartupHook] = [_load_demo] if settings.load_demo_data else []
+    # The registry's moves, onto the requests' handling paths (in every serving process: each
+    # has its own registry cache to clear; the cursor keeps them from undoing each other).
+    start_moves, stop_moves = follow_moves(MOVES_CURSOR, COPIED_PATHS)
     app = create_service_app(
         title="Service requests 群众诉求",
         description="The service catalog (departments, items, procedures) and residents' "
@@ -76,8 +81,8 @@ def create_app(
         database=database,
         token_verifier=token_verifier,
         on_setup=setup,
-        on_startup=[_start_escalation, start_webhook_worker],
-        on_shutdown=[stop_webhook_worker, _stop],
+        on_startup=[_start_escalation, start_webhook_worker, start_moves],
+        on_shutdown=[stop_moves, stop_webhook_worker, _stop],
     )
     app.state.registry = registry or RegistryClient.from_settings(settings)
     app.state.blobs = blobs or blob_store_from_url(

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from zhdj_shared.db import service_metadata
 from zhdj_shared.idempotency import idempotency_table
+from zhdj_shared.moves import moves_cursor_table
 from zhdj_shared.storage import blob_table
 
 
@@ -17,3 +18,5 @@ class ActivityModel(SQLModel, registry=registry(metadata=service_metadata())):
 IDEMPOTENCY_KEYS = idempotency_table(ActivityModel.metadata)
 # Attachments' bytes when ZHDJ_ACTIVITY_STORAGE_URL=database (several replicas).
 BLOBS = blob_table(ActivityModel.metadata)
+# The last registry move applied to this database's copied paths (zhdj_activity.moves).
+MOVES_CURSOR = moves_cursor_table(ActivityModel.metadata)

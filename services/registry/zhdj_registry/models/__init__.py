@@ -18,7 +18,7 @@ from zhdj_registry.models.alliances import (
 )
 from zhdj_registry.models.grids import Grid, Household
 from zhdj_registry.models.members import Member, OrgMemberCount, Position, Transfer
-from zhdj_registry.models.organizations import Organization
+from zhdj_registry.models.organizations import Organization, OrganizationMoveEntry
 from zhdj_registry.models.units import Unit
 from zhdj_registry.models.venues import AllianceVenue, Venue
 from zhdj_registry.models.volunteer_teams import VolunteerClaim, VolunteerPost, VolunteerTeam
@@ -42,6 +42,7 @@ __all__ = [
     "Member",
     "OrgMemberCount",
     "Organization",
+    "OrganizationMoveEntry",
     "Position",
     "SupplyDemandItem",
     "SupplyDemandMatch",

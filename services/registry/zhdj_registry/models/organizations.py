@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, Integer
 from sqlmodel import Field
 
 from zhdj_registry.models.base import RegistryModel
@@ -67,3 +67,24 @@ class Organization(RegistryModel, table=True):
     def ancestry(self) -> list[str]:
         """Ids from the root down to this organization itself."""
         return [part for part in self.path.split("/") if part]
+
+
+class OrganizationMoveEntry(RegistryModel, table=True):
+    """One line of the moves log: a subtree that moved from ``old_path`` to ``new_path``.
+
+    Written in the move's own unit of work, so a move and its line are stored together or not
+    at all. The other services copy paths onto their rows and follow this log to rewrite them
+    (``zhdj_shared.moves``, docs/decisions/0009-moves.md). ``seq`` is given under a lock in
+    commit order (``OrganizationRepository.log_move``), never by a database sequence: a reader
+    that has seen ``seq`` n never finds an n-1 committed later.
+    """
+
+    __tablename__ = "organization_moves"
+
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    organization_id: str = Field(max_length=64, index=True)
+    old_path: str = Field(max_length=4096)
+    new_path: str = Field(max_length=4096)
+    moved_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

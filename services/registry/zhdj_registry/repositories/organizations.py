@@ -6,14 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import ColumnElement, func, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from zhdj_registry.models import Organization
+from zhdj_registry.models import Organization, OrganizationMoveEntry
 from zhdj_registry.models.alliances import Alliance, AllianceMember
 from zhdj_registry.models.members import Member, OrgMemberCount
 from zhdj_registry.models.units import Unit
+from zhdj_shared.db import claim_writer
 from zhdj_shared.pagination import after_cursor, build_page, decode_cursor
 from zhdj_shared.text import name_search
 
@@ -167,6 +168,41 @@ class OrganizationRepository:
         await self._replace_prefix(Member, col(Member.org_path), old_path, new_path)
         await self._replace_prefix(OrgMemberCount, col(OrgMemberCount.org_path), old_path, new_path)
         await self._replace_prefix(Unit, col(Unit.supervising_org_path), old_path, new_path)
+
+    async def lock_moves(self) -> None:
+        """Serialize moves: the caller's transaction holds the moves log until it commits.
+
+        Taken before the move reads the tree, so a move sees every move committed before it
+        (two concurrent moves of overlapping subtrees would otherwise each rewrite from the
+        paths they read), and the log's numbers follow commit order (``log_move``). PostgreSQL:
+        an ``EXCLUSIVE`` lock of the log, which only plain reads get past (a second move waits
+        for the first to commit, the followers' reads do not); SQLite: the database's write
+        lock from the first statement.
+        """
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        if dialect == "postgresql":
+            await self.session.exec(text("LOCK TABLE organization_moves IN EXCLUSIVE MODE"))  # type: ignore[call-overload]
+        else:
+            await claim_writer(self.session)
+
+    async def log_move(self, org_id: str, old_path: str, new_path: str) -> OrganizationMoveEntry:
+        """The move's line in the log, numbered after the last one (under ``lock_moves``)."""
+        last = (await self.session.exec(select(func.max(OrganizationMoveEntry.seq)))).one()
+        entry = OrganizationMoveEntry(
+            seq=(last or 0) + 1, organization_id=org_id, old_path=old_path, new_path=new_path
+        )
+        self.session.add(entry)
+        return entry
+
+    async def moves_after(self, after: int, limit: int) -> list[OrganizationMoveEntry]:
+        """Up to ``limit`` lines of the log after ``after``, in order."""
+        query = (
+            select(OrganizationMoveEntry)
+            .where(col(OrganizationMoveEntry.seq) > after)
+            .order_by(col(OrganizationMoveEntry.seq))
+            .limit(limit)
+        )
+        return list((await self.session.exec(query)).all())
 
     async def _replace_prefix(
         self, table: Any, column: Any, old: str, new: str, *, depth: int | None = None

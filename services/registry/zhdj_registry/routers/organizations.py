@@ -11,6 +11,8 @@ from zhdj_registry.repositories.organizations import OrganizationFilters
 from zhdj_registry.routers.deps import Organizations, Reader, Writer
 from zhdj_registry.schemas.organizations import (
     Ancestry,
+    MoveRead,
+    MovesPage,
     OrganizationCreate,
     OrganizationDissolve,
     OrganizationMove,
@@ -26,6 +28,7 @@ PREFIX = "/api/registry/organizations"
 router = APIRouter(prefix=PREFIX, tags=["organizations"])
 
 OrgIdPath = Annotated[str, Path(min_length=1, max_length=64)]
+MOVES_PAGE_DEFAULT, MOVES_PAGE_MAX = 100, 500
 
 
 @router.post(
@@ -75,6 +78,27 @@ async def list_organizations(
     )
     items, next_cursor = await service.list_page(filters, page)
     return Page(items=[OrganizationRead.of(o) for o in items], next_cursor=next_cursor)
+
+
+# A fixed path: declared before the ``/{org_id}`` routes, which would take "moves" for an id.
+@router.get(
+    "/moves",
+    summary="The moves log after `after` (platform services and administrators only)",
+    responses=problem_responses(403),
+)
+async def list_moves(
+    principal: Reader,
+    service: Organizations,
+    after: Annotated[int, Query(ge=0, description="The last `seq` already seen (0: all)")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MOVES_PAGE_MAX)] = MOVES_PAGE_DEFAULT,
+) -> MovesPage:
+    entries = await service.moves_after(principal, after, limit + 1)
+    page = entries[:limit]
+    return MovesPage(
+        items=[MoveRead.of(e) for e in page],
+        next=page[-1].seq if page else after,
+        more=len(entries) > limit,
+    )
 
 
 @router.get("/{org_id}", summary="One organization", responses=problem_responses(404))

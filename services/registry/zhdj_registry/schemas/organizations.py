@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from zhdj_registry.models import Organization
+from zhdj_registry.models import Organization, OrganizationMoveEntry
 from zhdj_registry.vocabulary import (
     ORG_KIND_LABELS,
     ORG_STATUS_LABELS,
@@ -158,3 +158,33 @@ class Vocabulary(BaseModel):
     kinds: list[Label]
     sectors: list[Label]
     statuses: list[Label]
+
+
+class MoveRead(BaseModel):
+    """One line of the moves log: every path starting with ``old_path`` now starts with
+    ``new_path`` instead (the registry's paths: ``/root/.../org/``)."""
+
+    seq: int
+    organization_id: str
+    old_path: str
+    new_path: str
+    moved_at: datetime
+
+    @classmethod
+    def of(cls, entry: OrganizationMoveEntry) -> MoveRead:
+        return cls(
+            seq=entry.seq,
+            organization_id=entry.organization_id,
+            old_path=entry.old_path,
+            new_path=entry.new_path,
+            moved_at=entry.moved_at,
+        )
+
+
+class MovesPage(BaseModel):
+    items: list[MoveRead] = Field(description="In `seq` order")
+    next: int = Field(
+        description="The `after` of the next call: the last item's `seq`, or the `after` "
+        "given when there is nothing new"
+    )
+    more: bool = Field(description="The page was full: call again at once with `next`")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from zhdj_registry.models import Organization
+from zhdj_registry.models import Organization, OrganizationMoveEntry
 from zhdj_registry.repositories.organizations import OrganizationFilters, OrganizationRepository
 from zhdj_registry.schemas.organizations import (
     OrganizationCreate,
@@ -32,6 +32,7 @@ from zhdj_shared.errors import Conflict, FieldError, Forbidden, NotFound, Unproc
 from zhdj_shared.ids import new_id
 from zhdj_shared.pagination import PageParams
 from zhdj_shared.security.authz import Principal
+from zhdj_shared.security.scopes import Role
 from zhdj_shared.text import pinyin_key
 
 # A nested tree view beyond this many nodes must be paged through the list instead.
@@ -123,6 +124,8 @@ class OrganizationService:
                 )
 
     async def move(self, principal: Principal, org_id: str, data: OrganizationMove) -> Organization:
+        # First, before anything is read: moves run one at a time, each on the committed tree.
+        await self.repository.lock_moves()
         org = await self._active(org_id)
         current_parent = await self.repository.get(org.parent_id) if org.parent_id else None
         if current_parent is None:
@@ -139,11 +142,22 @@ class OrganizationService:
         old_path = org.path
         new_path = f"{new_parent.path}{org.id}/"
         await self.repository.move_subtree(old_path, new_path, new_parent.depth + 1 - org.depth)
+        # In the same unit of work: the services following the log see the move iff it happened.
+        await self.repository.log_move(org.id, old_path, new_path)
         org.parent_id = new_parent.id
         org.updated_at = utcnow()
         await self.repository.session.flush()
         await self.repository.session.refresh(org)
         return org
+
+    async def moves_after(
+        self, principal: Principal, after: int, limit: int
+    ) -> list[OrganizationMoveEntry]:
+        """The moves log after ``after``: for the platform's services and administrators only
+        (it names every moved subtree's position; nobody else needs it to follow the tree)."""
+        if not may_follow_moves(principal):
+            raise Forbidden("only the platform's services and administrators read the moves log")
+        return await self.repository.moves_after(after, limit)
 
     async def dissolve(
         self, principal: Principal, org_id: str, data: OrganizationDissolve
@@ -240,6 +254,11 @@ def new_organization(
         area_code=area_code or (parent.area_code if parent else None),
         **details,
     )
+
+
+def may_follow_moves(principal: Principal) -> bool:
+    """An administrator, or a platform service calling with its client credentials."""
+    return principal.is_admin or (principal.kind == "client" and Role.SERVICE in principal.roles)
 
 
 def _require_acts_for(principal: Principal, org: Organization) -> None:

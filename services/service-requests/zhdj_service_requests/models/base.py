@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 from zhdj_shared.db import service_metadata
 from zhdj_shared.idempotency import idempotency_table
+from zhdj_shared.moves import moves_cursor_table
 from zhdj_shared.storage import blob_table
 
 
@@ -20,3 +21,5 @@ class ServiceRequestsModel(SQLModel, registry=registry(metadata=service_metadata
 IDEMPOTENCY_KEYS = idempotency_table(ServiceRequestsModel.metadata)
 # Photos' bytes when ZHDJ_SERVICE_REQUESTS_STORAGE_URL=database (several replicas).
 BLOBS = blob_table(ServiceRequestsModel.metadata)
+# The last registry move applied to this database's copied paths (zhdj_service_requests.moves).
+MOVES_CURSOR = moves_cursor_table(ServiceRequestsModel.metadata)
