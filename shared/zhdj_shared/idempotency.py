@@ -30,11 +30,9 @@ submission does both: its hottest write.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -64,6 +62,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
+from zhdj_shared.background import BackgroundTask, every
 from zhdj_shared.db import Database, SessionDep, UTCDateTime, utcnow
 from zhdj_shared.errors import Conflict, FieldError, Unauthorized, Unprocessable
 from zhdj_shared.security.authz import Principal, optional_principal
@@ -364,28 +363,21 @@ def purge_hooks(
 ) -> tuple[Callable[[FastAPI], Awaitable[None]], Callable[[FastAPI], Awaitable[None]]]:
     """Start and stop hooks of a background task deleting expired keys of ``table`` every
     ``every_seconds`` (and once at start), on the app's own database."""
-    tasks: list[asyncio.Task[None]] = []
-
-    async def run(database: Database) -> None:
-        while True:
-            try:
-                async for session in database.unit_of_work():
-                    purged = await purge_expired(session, table)
-                    if purged:
-                        logger.info("idempotency keys purged", extra={"fields": {"n": purged}})
-            except Exception:  # a database hiccup: the next round retries
-                logger.exception("purging idempotency keys failed")
-            await asyncio.sleep(every_seconds)
+    task = BackgroundTask("idempotency-purge")
 
     async def start(app: FastAPI) -> None:
-        tasks.append(asyncio.create_task(run(app.state.database), name="idempotency-purge"))
+        database: Database = app.state.database
+
+        async def purge() -> None:
+            async for session in database.unit_of_work():
+                purged = await purge_expired(session, table)
+                if purged:
+                    logger.info("idempotency keys purged", extra={"fields": {"n": purged}})
+
+        task.start(every(every_seconds, purge, what="purging idempotency keys", logger=logger))
 
     async def stop(_app: FastAPI) -> None:
-        while tasks:
-            task = tasks.pop()
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        await task.stop()
 
     return start, stop
 

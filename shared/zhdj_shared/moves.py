@@ -33,10 +33,9 @@ subtree's rows answer its old position, as the registry client's cache did befor
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +45,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from zhdj_shared.app import StartupHook
+from zhdj_shared.background import BackgroundTask, every
 from zhdj_shared.db import Database, UTCDateTime, claim_writer, utcnow
 from zhdj_shared.errors import ServiceUnavailable
 from zhdj_shared.registry_client import RegistryClient
@@ -237,16 +237,21 @@ class MovesFollower:
     async def run(self, interval: float) -> None:
         """Rounds every ``interval`` seconds until cancelled; a failed round is logged and the
         next one retries (the registry down only delays the rewrite)."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.poll()
-            except ServiceUnavailable as exc:
-                logger.warning(
-                    "organization moves not read, retrying", extra={"fields": {"error": str(exc)}}
-                )
-            except Exception:  # the database, or a bug: the loop must survive it
-                logger.exception("applying organization moves failed, retrying")
+        await every(
+            interval,
+            self._round,
+            what="applying organization moves",
+            logger=logger,
+            first_at_once=False,
+        )
+
+    async def _round(self) -> None:
+        try:
+            await self.poll()
+        except ServiceUnavailable as exc:  # expected now and then: a warning, not a trace
+            logger.warning(
+                "organization moves not read, retrying", extra={"fields": {"error": str(exc)}}
+            )
 
 
 def database_sessions(database: Database) -> SessionFactory:
@@ -260,7 +265,7 @@ def follow_moves(
     """Start and stop hooks (``on_startup``, ``on_shutdown``) of the app's moves follower, on
     ``app.state.database`` and ``app.state.registry``, every ``moves_poll_seconds`` of its
     settings (0: not started)."""
-    tasks: list[asyncio.Task[None]] = []
+    task = BackgroundTask("moves-follower")
 
     async def start(app: FastAPI) -> None:
         interval = float(app.state.settings.moves_poll_seconds)
@@ -274,13 +279,9 @@ def follow_moves(
             listeners=listeners,
         )
         app.state.moves_follower = follower
-        tasks.append(asyncio.create_task(follower.run(interval), name="moves-follower"))
+        task.start(follower.run(interval))
 
     async def stop(_app: FastAPI) -> None:
-        while tasks:
-            task = tasks.pop()
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        await task.stop()
 
     return start, stop

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -68,6 +69,15 @@ _OPENAPI_LABEL = RouteLabel("/openapi.json")
 _DOCS_LABEL = RouteLabel("/docs")
 _METRICS_LABEL = RouteLabel("/metrics")
 _JSON = (b"content-type", b"application/json")
+
+
+@dataclass(frozen=True)
+class _Caller:
+    """The verified bearer token of a request: its rate-limit bucket and its claims."""
+
+    key: str  # client id, or the user's subject
+    is_service: bool  # a platform service (client credentials with the ``service`` role)
+    claims: Mapping[str, Any]
 
 
 class Edge:
@@ -163,25 +173,25 @@ class Edge:
             if self.cors.allows(head.origin):
                 send = self.cors.wrap(send, head.origin)
         path: str = scope["path"]
-        if path not in _UNLIMITED_PATHS and not await self._within_ip_limit(scope, head, send):
+        caller = await self._caller(head.bearer_token())  # verified once per request
+        if path not in _UNLIMITED_PATHS and not await self._within_ip_limit(scope, caller, send):
             return
         if not await self._declared_length_ok(head, send):
             return
-        if await self._revoked(head.bearer_token(), send):
+        if caller is not None and await self._revoked(caller, send):
             return
         if path.startswith(("/api/", OPEN311_PREFIX)):
-            await self._proxied(scope, receive, send, head, path)
+            await self._proxied(scope, receive, send, head, path, caller)
         elif path in ("/openapi.json", "/docs", "/metrics"):
             await self._own_page(scope, send, path)
         else:
-            await self._to_identity(scope, receive, send, head)
+            await self._to_identity(scope, receive, send, head, caller)
 
-    async def _within_ip_limit(self, scope: Scope, head: RequestHead, send: Send) -> bool:
+    async def _within_ip_limit(self, scope: Scope, caller: _Caller | None, send: Send) -> bool:
         """Per-address bucket for callers without a valid token. A caller whose bearer token
         verifies is limited per client instead: many users behind one NAT, or every platform
         service calling through the gateway from one address, must not share one bucket."""
-        token = head.bearer_token()
-        if token is not None and await self._client_of(token) is not None:
+        if caller is not None:
             return True
         s = self.settings
         wait = await self._hit("ip:" + client_ip(scope), s.rate_limit_per_ip, s.rate_limit_ip_burst)
@@ -195,23 +205,19 @@ class Edge:
             return False
         return True
 
-    async def _within_client_limit(self, token: str | None, send: Send) -> bool:
+    async def _within_client_limit(self, caller: _Caller | None, send: Send) -> bool:
         """Per-client bucket, only for a token that verifies (an invalid one earns none).
         Platform services (role ``service``) have their own, larger rate: an assessment
         recompute reads thousands of figures through the gateway."""
-        if token is None:
+        if caller is None:
             return True
-        client = await self._client_of(token)
-        if client is None:
-            return True
-        key, is_service = client
         s = self.settings
         rate, burst = (
             (s.rate_limit_per_service_client, s.rate_limit_service_client_burst)
-            if is_service
+            if caller.is_service
             else (s.rate_limit_per_client, s.rate_limit_client_burst)
         )
-        wait = await self._hit("client:" + key, rate, burst)
+        wait = await self._hit("client:" + caller.key, rate, burst)
         if wait:
             await send_problem(
                 send,
@@ -227,10 +233,11 @@ class Edge:
         assert limiter is not None, "the edge's lifespan has not run"
         return await limiter.hit(key, rate, burst)
 
-    async def _client_of(self, token: str) -> tuple[str, bool] | None:
-        """``(client key, is a platform service)`` of a token that verifies, else ``None``."""
+    async def _caller(self, token: str | None) -> _Caller | None:
+        """Who a bearer token that verifies speaks for, else ``None`` (a token that does not
+        verify goes on: the service it is for refuses it, with the reason)."""
         verifier = self._verifier
-        if verifier is None:
+        if token is None or verifier is None:
             return None
         try:
             claims = (await verifier.verify(token)).claims
@@ -238,20 +245,16 @@ class Edge:
             return None
         # The same reading of the claims as every service's (roles as a list or a string).
         principal = Principal.from_claims(claims)
-        key = principal.client_id or principal.subject
-        return key, principal.kind == "client" and Role.SERVICE in principal.roles
+        return _Caller(
+            key=principal.client_id or principal.subject,
+            is_service=principal.kind == "client" and Role.SERVICE in principal.roles,
+            claims=claims,
+        )
 
-    async def _revoked(self, token: str | None, send: Send) -> bool:
+    async def _revoked(self, caller: _Caller, send: Send) -> bool:
         """A valid token revoked before it expires (signed out, account or client changed) is
         refused here, for every service behind the edge; True when the caller is answered."""
-        revocations, verifier = self._revocations, self._verifier
-        if token is None or revocations is None or verifier is None:
-            return False
-        try:
-            claims = (await verifier.verify(token)).claims
-        except (InvalidToken, SigningKeysUnavailable):
-            return False  # the service it goes to refuses it, with the reason
-        if not revocations.refuses(claims):
+        if self._revocations is None or not self._revocations.refuses(caller.claims):
             return False
         await send_problem(
             send,
@@ -306,7 +309,13 @@ class Edge:
     # -- the reverse proxy --------------------------------------------------------------------
 
     async def _proxied(
-        self, scope: Scope, receive: Receive, send: Send, head: RequestHead, path: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        head: RequestHead,
+        path: str,
+        caller: _Caller | None,
     ) -> None:
         upstream = self._route(path)
         if upstream is None:
@@ -334,8 +343,8 @@ class Edge:
             authorization = await self._exchange_api_key(raw_key, send)
             if authorization is None:
                 return
-        token = authorization[7:] if authorization is not None else head.bearer_token()
-        if not await self._within_client_limit(token, send):
+            caller = await self._caller(authorization[7:])
+        if not await self._within_client_limit(caller, send):
             return
         forwarded = upstream_request_headers(
             scope["headers"],
@@ -366,15 +375,20 @@ class Edge:
     # -- the identity app, in-process ---------------------------------------------------------
 
     async def _to_identity(
-        self, scope: Scope, receive: Receive, send: Send, head: RequestHead
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        head: RequestHead,
+        caller: _Caller | None,
     ) -> None:
         authorization: str | None = None
         if head.api_key is not None:
             authorization = await self._exchange_api_key(head.api_key.decode("latin-1"), send)
             if authorization is None:
                 return
-        token = authorization[7:] if authorization is not None else head.bearer_token()
-        if not await self._within_client_limit(token, send):
+            caller = await self._caller(authorization[7:])
+        if not await self._within_client_limit(caller, send):
             return
         # The identity app sees the edge's request id (its own logs agree) and never a raw key.
         headers: list[Header] = [

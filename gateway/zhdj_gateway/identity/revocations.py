@@ -24,11 +24,9 @@ still alive and are purged.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from collections.abc import Mapping
-from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +36,7 @@ from zhdj_gateway.identity.repositories import (
     AccessRevocationRepository,
 )
 from zhdj_gateway.identity.sessions import SessionSource
+from zhdj_shared.background import BackgroundTask, every
 from zhdj_shared.db import utcnow
 from zhdj_shared.security.tokens import LEEWAY_SECONDS
 
@@ -57,7 +56,7 @@ class Revocations:
         self._alive = timedelta(seconds=token_ttl_seconds + LEEWAY_SECONDS)
         self._refused_up_to: dict[str, float] = {}
         self._read_from: datetime | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("access-revocations")
 
     def refuses(self, claims: Mapping[str, Any]) -> bool:
         """Whether a verified token's claims fall under a revocation."""
@@ -96,27 +95,29 @@ class Revocations:
     # -- the background loop (every serving process) ------------------------------------------
 
     def start(self, every_seconds: float) -> None:
-        self._task = asyncio.create_task(self._run(every_seconds), name="access-revocations")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self, every_seconds: float) -> None:
         purge_every = max(1, round(PURGE_EVERY_SECONDS / every_seconds))
         rounds = 0
-        while True:
-            try:
-                await self.read()
-                if rounds % purge_every == 0:
-                    await self.purge()
-            except Exception:  # the database away for a moment: keep what we know, try again
-                logger.exception("reading access revocations failed")
+
+        async def round_() -> None:  # a failed read keeps what this process knows
+            nonlocal rounds
+            await self.read()
+            if rounds % purge_every == 0:  # the first round, then about once a minute
+                await self.purge()
             rounds += 1
-            await asyncio.sleep(every_seconds)
+
+        # The app's start-up has just read: the first round waits one interval.
+        self._task.start(
+            every(
+                every_seconds,
+                round_,
+                what="reading access revocations",
+                logger=logger,
+                first_at_once=False,
+            )
+        )
+
+    async def stop(self) -> None:
+        await self._task.stop()
 
 
 def _last_refused_iat(key: str, revoked_at: datetime) -> float:

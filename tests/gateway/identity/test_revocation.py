@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,15 @@ from tests.support.serving import serve
 from zhdj_gateway.app import create_app
 from zhdj_gateway.identity.app import MIGRATIONS_DIR, create_identity_app
 from zhdj_gateway.identity.models import AccessRevocation
-from zhdj_shared.db import Database
+from zhdj_gateway.identity.repositories import (
+    AccessRevocationRepository,
+    session_key,
+    subject_key,
+)
+from zhdj_gateway.identity.revocations import Revocations
+from zhdj_gateway.identity.sessions import SessionSource, unit_of_work
+from zhdj_shared.db import Database, utcnow
+from zhdj_shared.security.tokens import LEEWAY_SECONDS
 
 POLL_SECONDS = 0.1
 PASSWORD = "Revoke-pass-2026"
@@ -317,3 +326,37 @@ async def test_a_revoked_api_key_stops_on_every_replica(
             await asyncio.sleep(POLL_SECONDS)
         assert answer.status_code == 401, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_copy_compares_by_kind_and_forgets_and_purges_what_no_token_can_match(
+    database: Database,
+) -> None:
+    """A session's revocation refuses its tokens of that second; an account's, only those of
+    the seconds before (a fresh token right after a role change must pass). Revocations older
+    than a token's lifetime are dropped from memory and purged from the table."""
+    ttl = 900
+    now = utcnow().replace(microsecond=500_000)
+    second = int(now.timestamp())
+    long_ago = now - timedelta(seconds=ttl + LEEWAY_SECONDS + 5)
+    async for session in database.unit_of_work():
+        repo = AccessRevocationRepository(session)
+        await repo.revoke(session_key("family-1"), now)
+        await repo.revoke(subject_key("user-1"), now)
+        await repo.revoke(session_key("family-old"), long_ago)
+    revocations = Revocations(SessionSource(unit_of_work(database)), token_ttl_seconds=ttl)
+    await revocations.read()
+
+    def refused(**claims: Any) -> bool:
+        return revocations.refuses({"sub": "someone", **claims})
+
+    assert refused(sid="family-1", iat=second)
+    assert not refused(sid="family-1", iat=second + 1)  # (a revoked family issues no more)
+    assert refused(sub="user-1", iat=second - 1)
+    assert not refused(sub="user-1", iat=second)  # the one-second window, on purpose
+    assert not refused(sid="family-old", iat=int(long_ago.timestamp()))  # forgotten
+    assert not refused(sid="family-2", iat=second)
+
+    await revocations.purge()
+    async with database.sessionmaker() as s:
+        keys = set((await s.exec(select(AccessRevocation.key))).all())
+    assert keys == {session_key("family-1"), subject_key("user-1")}
